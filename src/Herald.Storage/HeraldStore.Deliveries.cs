@@ -1,0 +1,180 @@
+using System.Data.Common;
+using System.Text;
+using System.Text.Json;
+using Herald.Core;
+using Herald.Core.Model;
+using Herald.Storage.Relational;
+
+namespace Herald.Storage;
+
+public sealed partial class HeraldStore
+{
+    private const string DeliveryColumns = "id, org_id, event_id, endpoint_id, status, attempt_count, next_attempt_at, created_at, updated_at";
+
+    private static Delivery MapDelivery(DbDataReader r) => new(
+        r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3),
+        DeliveryStatuses.TryParse(r.GetString(4), out var status) ? status : DeliveryStatus.Pending,
+        r.GetInt32(5),
+        r.NullableInt64(6) is { } next ? Times.FromUnixMs(next) : null,
+        Times.FromUnixMs(r.GetInt64(7)), Times.FromUnixMs(r.GetInt64(8)));
+
+    public Delivery? GetDelivery(string orgId, string id) =>
+        Read(c => c.One(null, $"SELECT {DeliveryColumns} FROM deliveries WHERE org_id = @org AND id = @id", MapDelivery, ("@org", orgId), ("@id", id)));
+
+    public Page<Delivery> ListDeliveries(string orgId, DeliveryQuery q) => Read(c =>
+    {
+        var sql = new StringBuilder($"SELECT {DeliveryColumns} FROM deliveries WHERE org_id = @org");
+        var args = new List<(string, object?)> { ("@org", orgId), ("@limit", q.Limit) };
+        AddFilter(sql, args, "endpoint_id", q.EndpointId);
+        AddFilter(sql, args, "event_id", q.EventId);
+        AddFilter(sql, args, "status", q.Status is { } s ? DeliveryStatuses.Name(s) : null);
+        AddWindow(sql, args, q.Since, q.Until, q.Cursor);
+        sql.Append(" ORDER BY id DESC LIMIT @limit");
+        var rows = c.Query(null, sql.ToString(), MapDelivery, [.. args]);
+        return new Page<Delivery>(rows, Cursor(rows.LastOrDefault()?.Id, rows.Count, q.Limit));
+    });
+
+    public IReadOnlyList<Attempt> ListAttempts(string deliveryId) => Read(c =>
+        c.Query(null, "SELECT id, delivery_id, started_at, duration_ms, request, response, error FROM attempts WHERE delivery_id = @d ORDER BY id",
+            MapAttempt, ("@d", deliveryId)));
+
+    public Attempt? GetAttempt(string id) => Read(c =>
+        c.One(null, "SELECT id, delivery_id, started_at, duration_ms, request, response, error FROM attempts WHERE id = @id", MapAttempt, ("@id", id)));
+
+    private static Attempt MapAttempt(DbDataReader r) => new(
+        r.GetString(0), r.GetString(1), Times.FromUnixMs(r.GetInt64(2)), r.GetInt32(3),
+        JsonSerializer.Deserialize(r.GetString(4), StorageJson.Default.AttemptRequest)!,
+        r.IsDBNull(5) ? null : JsonSerializer.Deserialize(r.GetString(5), StorageJson.Default.AttemptResponse),
+        r.NullableString(6));
+
+    /// <summary>
+    /// Leases up to <paramref name="limit"/> due deliveries. A leased delivery is invisible to other
+    /// claims until completed or until its lease expires (a dead process's leases come back).
+    /// </summary>
+    public Task<IReadOnlyList<ClaimedDelivery>> ClaimDueAsync(int limit, TimeSpan lease) => WriteAsync<IReadOnlyList<ClaimedDelivery>>((c, t) =>
+    {
+        var now = Now;
+        var ids = c.Query(t, _dialect.ClaimSql, r => r.GetString(0), ("@now", now), ("@lease", now + (long)lease.TotalMilliseconds), ("@limit", limit));
+        return ids.Count == 0 ? [] : LoadClaimed(c, t, ids, DeliveryStatus.Pending);
+    });
+
+    /// <summary>
+    /// Leases one delivery for a manual attempt outside its schedule. Null when it is not in this
+    /// organization; throws <see cref="ConflictException"/> when it is being sent or was cancelled.
+    /// </summary>
+    public Task<ClaimedDelivery?> ClaimOneAsync(string orgId, string id, TimeSpan lease) => WriteAsync((c, t) =>
+    {
+        var status = c.Scalar(t, "SELECT status FROM deliveries WHERE org_id = @org AND id = @id", ("@org", orgId), ("@id", id)) as string;
+        if (status is null)
+        {
+            return null;
+        }
+        if (status is "delivering" or "cancelled")
+        {
+            throw new ConflictException(status == "cancelled"
+                ? "The delivery was cancelled; it cannot be retried."
+                : "An attempt of this delivery is in progress; try again when it has finished.");
+        }
+        var now = Now;
+        c.Execute(t, "UPDATE deliveries SET status = 'delivering', lease_until = @lease, updated_at = @now WHERE id = @id",
+            ("@id", id), ("@now", now), ("@lease", now + (long)lease.TotalMilliseconds));
+        DeliveryStatuses.TryParse(status, out var previous);
+        return LoadClaimed(c, t, [id], previous)[0];
+    });
+
+    private static List<ClaimedDelivery> LoadClaimed(DbConnection c, DbTransaction t, List<string> ids, DeliveryStatus previous)
+    {
+        var args = new (string, object?)[ids.Count];
+        var names = new StringBuilder();
+        for (var i = 0; i < ids.Count; i++)
+        {
+            args[i] = ($"@p{i}", ids[i]);
+            names.Append(i == 0 ? "" : ", ").Append("@p").Append(i);
+        }
+        return c.Query(t, $"""
+            SELECT d.id, d.org_id, d.endpoint_id, d.attempt_count, d.scheduled_failures, d.next_attempt_at,
+                   e.id, e.org_id, e.type, e.resource_type, e.resource_id, e.triggered_by, e.occurred_at, e.created_at, e.data
+            FROM deliveries d JOIN events e ON e.id = d.event_id
+            WHERE d.id IN ({names})
+            """,
+            r => new ClaimedDelivery(r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt32(3), r.GetInt32(4), previous, MapEvent(r, 6))
+            {
+                DueAt = r.NullableInt64(5) is { } due ? Times.FromUnixMs(due) : null,
+            },
+            args);
+    }
+
+    /// <summary>Records an attempt and moves its delivery on, in one transaction.</summary>
+    public Task CompleteAsync(AttemptOutcome outcome) => WriteAsync((c, t) =>
+    {
+        var a = outcome.Attempt;
+        c.Execute(t, "INSERT INTO attempts (id, delivery_id, started_at, duration_ms, request, response, error) VALUES (@id, @d, @s, @ms, @req, @res, @err)",
+            ("@id", a.Id), ("@d", a.DeliveryId), ("@s", Times.ToUnixMs(a.StartedAt)), ("@ms", a.DurationMs),
+            ("@req", JsonSerializer.Serialize(a.Request, StorageJson.Default.AttemptRequest)),
+            ("@res", a.Response is null ? null : JsonSerializer.Serialize(a.Response, StorageJson.Default.AttemptResponse)),
+            ("@err", a.Error));
+        // Only a delivery still leased moves on: one deleted (cancelled) meanwhile stays cancelled.
+        c.Execute(t, """
+            UPDATE deliveries SET status = @status, attempt_count = attempt_count + 1, scheduled_failures = @sf,
+                next_attempt_at = @next, lease_until = NULL, updated_at = @now
+            WHERE id = @id AND status = 'delivering'
+            """,
+            ("@id", a.DeliveryId), ("@status", DeliveryStatuses.Name(outcome.Status)), ("@sf", outcome.ScheduledFailures),
+            ("@next", outcome.NextAttemptAt is { } next ? Times.ToUnixMs(next) : null), ("@now", Now));
+        if (outcome.Health is { DisableReason: { } reason } health)
+        {
+            if (c.Execute(t, "UPDATE endpoints SET enabled = 0, disabled_reason = @r, updated_at = @now WHERE id = @id AND enabled = 1",
+                    ("@r", reason), ("@now", Now), ("@id", health.EndpointId)) > 0)
+            {
+                ApplyEnabledState(c, t, health.EndpointId, enabled: false);
+                if (outcome.FollowUp is { } followUp)
+                {
+                    InsertEvent(c, t, followUp);
+                }
+            }
+        }
+        return 0;
+    });
+
+    /// <summary>Hands leased deliveries back unattempted (shutdown, or an endpoint found disabled at send time).</summary>
+    public Task ReleaseAsync(IReadOnlyCollection<string> ids, bool park) => WriteAsync((c, t) =>
+    {
+        foreach (var id in ids)
+        {
+            c.Execute(t, "UPDATE deliveries SET status = 'pending', lease_until = NULL, next_attempt_at = CASE WHEN @park = 1 THEN NULL ELSE next_attempt_at END, updated_at = @now WHERE id = @id AND status = 'delivering'",
+                ("@id", id), ("@park", park ? 1 : 0), ("@now", Now));
+        }
+        return 0;
+    });
+
+    /// <summary>
+    /// At start of a process that owns its database alone, every lease belongs to a dead process:
+    /// those deliveries are due again at once. Returns how many came back.
+    /// </summary>
+    public Task<int> ReclaimAllLeasesAsync() => WriteAsync((c, t) =>
+        _dialect.OwnsDatabaseAlone
+            ? c.Execute(t, "UPDATE deliveries SET status = 'pending', lease_until = NULL, next_attempt_at = COALESCE(next_attempt_at, @now), updated_at = @now WHERE status = 'delivering'", ("@now", Now))
+            : 0);
+
+    /// <summary>When the earliest pending delivery is due, or null when none is.</summary>
+    public DateTimeOffset? NextDueAt() => Read(c =>
+        c.Scalar(null, "SELECT MIN(next_attempt_at) FROM deliveries WHERE status = 'pending'") is { } value
+            ? Times.FromUnixMs(Convert.ToInt64(value))
+            : (DateTimeOffset?)null);
+
+    /// <summary>
+    /// Re-queues, with a fresh schedule, the failed deliveries of an endpoint whose events were
+    /// created in [since, until). Parked when the endpoint is disabled.
+    /// </summary>
+    public Task<int> RecoverAsync(string orgId, string endpointId, bool endpointEnabled, DateTimeOffset since, DateTimeOffset until) => WriteAsync((c, t) =>
+        c.Execute(t, """
+            UPDATE deliveries SET status = 'pending', scheduled_failures = 0, next_attempt_at = @next, updated_at = @now
+            WHERE org_id = @org AND endpoint_id = @ep AND status = 'failed'
+              AND event_id IN (SELECT id FROM events WHERE org_id = @org AND created_at >= @since AND created_at < @until)
+            """,
+            ("@org", orgId), ("@ep", endpointId), ("@next", endpointEnabled ? Now : null), ("@now", Now),
+            ("@since", Times.ToUnixMs(since)), ("@until", Times.ToUnixMs(until))));
+
+    /// <summary>Deliveries waiting to be sent (queue depth for metrics).</summary>
+    public long CountPending() => Read(c => Convert.ToInt64(c.Scalar(null, "SELECT COUNT(*) FROM deliveries WHERE status IN ('pending', 'delivering')")));
+}

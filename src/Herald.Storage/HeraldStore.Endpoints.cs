@@ -1,0 +1,123 @@
+using System.Data.Common;
+using Herald.Core;
+using Herald.Storage.Relational;
+
+namespace Herald.Storage;
+
+public sealed partial class HeraldStore
+{
+    private const string EndpointColumns = "id, org_id, name, enabled, disabled_reason, circuit_open, spec, secrets, created_at, updated_at";
+
+    private static StoredEndpoint MapEndpoint(DbDataReader r) => new(
+        r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt64(3) != 0, r.NullableString(4), r.GetInt64(5) != 0,
+        r.Bytes(6), r.Bytes(7), Times.FromUnixMs(r.GetInt64(8)), Times.FromUnixMs(r.GetInt64(9)));
+
+    /// <summary>Raised after a committed change to an organization's endpoints, so caches drop them.</summary>
+    public event Action<string>? EndpointsChanged;
+
+    private async Task<T> ChangeEndpointsAsync<T>(string orgId, Func<DbConnection, DbTransaction, T> job)
+    {
+        var result = await WriteAsync(job);
+        EndpointsChanged?.Invoke(orgId);
+        return result;
+    }
+
+    public Task<StoredEndpoint> CreateEndpointAsync(StoredEndpoint endpoint) => ChangeEndpointsAsync(endpoint.OrgId, (c, t) =>
+    {
+        EnsureNameFree(c, t, endpoint.OrgId, endpoint.Name, endpoint.Id);
+        c.Execute(t, $"INSERT INTO endpoints ({EndpointColumns}) VALUES (@id, @org, @name, @enabled, @reason, @circuit, @spec, @secrets, @created, @updated)",
+            EndpointArgs(endpoint));
+        return endpoint;
+    });
+
+    /// <summary>Replaces the spec (and secrets) of an endpoint; null when it is not in this organization.</summary>
+    public Task<StoredEndpoint?> UpdateEndpointAsync(StoredEndpoint endpoint) => ChangeEndpointsAsync(endpoint.OrgId, (c, t) =>
+    {
+        EnsureNameFree(c, t, endpoint.OrgId, endpoint.Name, endpoint.Id);
+        var changed = c.Execute(t, """
+            UPDATE endpoints SET name = @name, enabled = @enabled, disabled_reason = @reason, spec = @spec, secrets = @secrets, updated_at = @updated
+            WHERE id = @id AND org_id = @org
+            """, EndpointArgs(endpoint));
+        if (changed > 0)
+        {
+            ApplyEnabledState(c, t, endpoint.Id, endpoint.Enabled);
+        }
+        return changed == 0 ? null : endpoint;
+    });
+
+    private static void EnsureNameFree(DbConnection c, DbTransaction t, string orgId, string name, string id)
+    {
+        if (c.Scalar(t, "SELECT id FROM endpoints WHERE org_id = @org AND name = @n AND id <> @id", ("@org", orgId), ("@n", name), ("@id", id)) is not null)
+        {
+            throw new ConflictException($"An endpoint named '{name}' already exists.");
+        }
+    }
+
+    private static (string, object?)[] EndpointArgs(StoredEndpoint e) =>
+    [
+        ("@id", e.Id), ("@org", e.OrgId), ("@name", e.Name), ("@enabled", e.Enabled ? 1 : 0), ("@reason", e.DisabledReason),
+        ("@circuit", e.CircuitOpen ? 1 : 0), ("@spec", e.Spec), ("@secrets", e.Secrets),
+        ("@created", Times.ToUnixMs(e.CreatedAt)), ("@updated", Times.ToUnixMs(e.UpdatedAt)),
+    ];
+
+    public StoredEndpoint? GetEndpoint(string orgId, string id) =>
+        Read(c => c.One(null, $"SELECT {EndpointColumns} FROM endpoints WHERE org_id = @org AND id = @id", MapEndpoint, ("@org", orgId), ("@id", id)));
+
+    public StoredEndpoint? GetEndpointById(string id) =>
+        Read(c => c.One(null, $"SELECT {EndpointColumns} FROM endpoints WHERE id = @id", MapEndpoint, ("@id", id)));
+
+    public Page<StoredEndpoint> ListEndpoints(string orgId, string? cursor, int limit) => Read(c =>
+    {
+        var rows = c.Query(null, $"SELECT {EndpointColumns} FROM endpoints WHERE org_id = @org AND (@cursor IS NULL OR id < @cursor) ORDER BY id DESC LIMIT @limit",
+            MapEndpoint, ("@org", orgId), ("@cursor", cursor), ("@limit", limit));
+        return new Page<StoredEndpoint>(rows, Cursor(rows.LastOrDefault()?.Id, rows.Count, limit));
+    });
+
+    /// <summary>Every endpoint of an organization: the candidates of fan-out.</summary>
+    public IReadOnlyList<StoredEndpoint> AllEndpoints(string orgId) =>
+        Read(c => c.Query(null, $"SELECT {EndpointColumns} FROM endpoints WHERE org_id = @org ORDER BY id", MapEndpoint, ("@org", orgId)));
+
+    /// <summary>Deletes an endpoint and cancels its deliveries that had not ended (DESIGN §10).</summary>
+    public Task<bool> DeleteEndpointAsync(string orgId, string id) => ChangeEndpointsAsync(orgId, (c, t) =>
+    {
+        if (c.Execute(t, "DELETE FROM endpoints WHERE org_id = @org AND id = @id", ("@org", orgId), ("@id", id)) == 0)
+        {
+            return false;
+        }
+        c.Execute(t, """
+            UPDATE deliveries SET status = 'cancelled', next_attempt_at = NULL, lease_until = NULL, updated_at = @now
+            WHERE endpoint_id = @id AND status IN ('pending', 'delivering')
+            """, ("@id", id), ("@now", Now));
+        return true;
+    });
+
+    /// <summary>Enables or disables an endpoint; enabling clears the disabled reason.</summary>
+    public Task<StoredEndpoint?> SetEndpointEnabledAsync(string orgId, string id, bool enabled, string? reason) => ChangeEndpointsAsync(orgId, (c, t) =>
+    {
+        var changed = c.Execute(t, "UPDATE endpoints SET enabled = @e, disabled_reason = @r, updated_at = @now WHERE org_id = @org AND id = @id",
+            ("@e", enabled ? 1 : 0), ("@r", enabled ? null : reason), ("@now", Now), ("@org", orgId), ("@id", id));
+        if (changed > 0)
+        {
+            ApplyEnabledState(c, t, id, enabled);
+        }
+        return changed == 0 ? null : c.One(t, $"SELECT {EndpointColumns} FROM endpoints WHERE id = @id", MapEndpoint, ("@id", id));
+    });
+
+    /// <summary>
+    /// A disabled endpoint's pending deliveries are parked (no due time) so no worker claims them;
+    /// enabling makes them due at once (DESIGN §10: they wait and go out when it is re-enabled).
+    /// </summary>
+    private void ApplyEnabledState(DbConnection c, DbTransaction t, string endpointId, bool enabled)
+    {
+        if (enabled)
+        {
+            c.Execute(t, "UPDATE deliveries SET next_attempt_at = @now, updated_at = @now WHERE endpoint_id = @id AND status = 'pending' AND next_attempt_at IS NULL",
+                ("@id", endpointId), ("@now", Now));
+        }
+        else
+        {
+            c.Execute(t, "UPDATE deliveries SET next_attempt_at = NULL, updated_at = @now WHERE endpoint_id = @id AND status = 'pending'",
+                ("@id", endpointId), ("@now", Now));
+        }
+    }
+}

@@ -1,0 +1,124 @@
+using System.Data.Common;
+using System.Text;
+using Herald.Core;
+using Herald.Core.Model;
+using Herald.Storage.Relational;
+
+namespace Herald.Storage;
+
+public sealed partial class HeraldStore
+{
+    private const string EventColumns = "id, org_id, type, resource_type, resource_id, triggered_by, occurred_at, created_at, data";
+
+    private static HeraldEvent MapEvent(DbDataReader r, int o = 0) => new(
+        r.GetString(o), r.GetString(o + 1), r.GetString(o + 2),
+        r.IsDBNull(o + 3) ? null : new ResourceRef(r.GetString(o + 3), r.GetString(o + 4)),
+        r.NullableString(o + 5),
+        r.NullableInt64(o + 6) is { } occurred ? Times.FromUnixMs(occurred) : null,
+        Times.FromUnixMs(r.GetInt64(o + 7)),
+        r.Bytes(o + 8));
+
+    /// <summary>
+    /// Stores an event with all its deliveries, and the idempotency record, in one transaction.
+    /// When the idempotency key was already used inside the window, nothing is written and the
+    /// earlier record is returned.
+    /// </summary>
+    public Task<PublishOutcome> PublishAsync(NewEvent newEvent, IdempotencyRecord? idempotency, DateTimeOffset idempotencyNotBefore) => WriteAsync((c, t) =>
+    {
+        if (idempotency is not null)
+        {
+            var orgId = newEvent.Event.OrgId;
+            var existing = c.Query(t, "SELECT key, body_hash, status, response, created_at FROM idempotency WHERE org_id = @org AND key = @k",
+                r => (Record: new IdempotencyRecord(r.GetString(0), r.Bytes(1), r.GetInt32(2), r.Bytes(3)), CreatedAt: r.GetInt64(4)),
+                ("@org", orgId), ("@k", idempotency.Key));
+            if (existing.Count > 0)
+            {
+                if (existing[0].CreatedAt >= Times.ToUnixMs(idempotencyNotBefore))
+                {
+                    return new PublishOutcome(existing[0].Record);
+                }
+                c.Execute(t, "DELETE FROM idempotency WHERE org_id = @org AND key = @k", ("@org", orgId), ("@k", idempotency.Key));
+            }
+            c.Execute(t, "INSERT INTO idempotency (org_id, key, body_hash, status, response, created_at) VALUES (@org, @k, @h, @s, @r, @at)",
+                ("@org", orgId), ("@k", idempotency.Key), ("@h", idempotency.BodyHash), ("@s", idempotency.Status), ("@r", idempotency.Response),
+                ("@at", Times.ToUnixMs(newEvent.Event.CreatedAt)));
+        }
+        InsertEvent(c, t, newEvent);
+        return new PublishOutcome(null);
+    });
+
+    private static void InsertEvent(DbConnection c, DbTransaction t, NewEvent newEvent)
+    {
+        var e = newEvent.Event;
+        var createdAt = Times.ToUnixMs(e.CreatedAt);
+        c.Execute(t, $"INSERT INTO events ({EventColumns}) VALUES (@id, @org, @type, @rt, @rid, @tb, @oa, @ca, @data)",
+            ("@id", e.Id), ("@org", e.OrgId), ("@type", e.Type), ("@rt", e.Resource?.Type), ("@rid", e.Resource?.Id),
+            ("@tb", e.TriggeredByJson), ("@oa", e.OccurredAt is { } oa ? Times.ToUnixMs(oa) : null), ("@ca", createdAt), ("@data", e.Data));
+        if (newEvent.Deliveries.Count == 0)
+        {
+            return;
+        }
+        using var insert = c.Command(t, """
+            INSERT INTO deliveries (id, org_id, event_id, endpoint_id, status, attempt_count, scheduled_failures, next_attempt_at, created_at, updated_at)
+            VALUES (@id, @org, @event, @endpoint, 'pending', 0, 0, @at, @at, @at)
+            """, ("@id", null), ("@org", e.OrgId), ("@event", e.Id), ("@endpoint", null), ("@at", createdAt));
+        insert.Prepare();
+        foreach (var delivery in newEvent.Deliveries)
+        {
+            insert.Parameters[0].Value = delivery.Id;
+            insert.Parameters[3].Value = delivery.EndpointId;
+            insert.ExecuteNonQuery();
+        }
+    }
+
+    public IdempotencyRecord? FindIdempotency(string orgId, string key, DateTimeOffset notBefore) => Read(c =>
+        c.One(null, "SELECT key, body_hash, status, response FROM idempotency WHERE org_id = @org AND key = @k AND created_at >= @nb",
+            r => new IdempotencyRecord(r.GetString(0), r.Bytes(1), r.GetInt32(2), r.Bytes(3)),
+            ("@org", orgId), ("@k", key), ("@nb", Times.ToUnixMs(notBefore))));
+
+    public HeraldEvent? GetEvent(string orgId, string id) =>
+        Read(c => c.One(null, $"SELECT {EventColumns} FROM events WHERE org_id = @org AND id = @id", r => MapEvent(r), ("@org", orgId), ("@id", id)));
+
+    public Page<HeraldEvent> ListEvents(string orgId, EventQuery q) => Read(c =>
+    {
+        var sql = new StringBuilder($"SELECT {EventColumns} FROM events WHERE org_id = @org");
+        var args = new List<(string, object?)> { ("@org", orgId), ("@limit", q.Limit) };
+        AddFilter(sql, args, "type", q.Type);
+        AddFilter(sql, args, "resource_type", q.ResourceType);
+        AddFilter(sql, args, "resource_id", q.ResourceId);
+        AddWindow(sql, args, q.Since, q.Until, q.Cursor);
+        sql.Append(" ORDER BY id DESC LIMIT @limit");
+        var rows = c.Query(null, sql.ToString(), r => MapEvent(r), [.. args]);
+        return new Page<HeraldEvent>(rows, Cursor(rows.LastOrDefault()?.Id, rows.Count, q.Limit));
+    });
+
+    private static void AddFilter(StringBuilder sql, List<(string, object?)> args, string column, object? value)
+    {
+        if (value is null)
+        {
+            return;
+        }
+        sql.Append($" AND {column} = @{column}");
+        args.Add(($"@{column}", value));
+    }
+
+    /// <summary>since inclusive, until exclusive, on created_at (DESIGN §10); the cursor is the last id seen.</summary>
+    private static void AddWindow(StringBuilder sql, List<(string, object?)> args, DateTimeOffset? since, DateTimeOffset? until, string? cursor)
+    {
+        if (since is { } s)
+        {
+            sql.Append(" AND created_at >= @since");
+            args.Add(("@since", Times.ToUnixMs(s)));
+        }
+        if (until is { } u)
+        {
+            sql.Append(" AND created_at < @until");
+            args.Add(("@until", Times.ToUnixMs(u)));
+        }
+        if (cursor is not null)
+        {
+            sql.Append(" AND id < @cursor");
+            args.Add(("@cursor", cursor));
+        }
+    }
+}

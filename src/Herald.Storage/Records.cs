@@ -1,0 +1,66 @@
+using Herald.Core.Model;
+
+namespace Herald.Storage;
+
+/// <summary>A unique name (organization, endpoint, event type) is already taken.</summary>
+public sealed class ConflictException(string message) : Exception(message);
+
+/// <summary>An endpoint row; spec and secrets are sealed by the host before they reach storage.</summary>
+public sealed record StoredEndpoint(
+    string Id,
+    string OrgId,
+    string Name,
+    bool Enabled,
+    string? DisabledReason,
+    bool CircuitOpen,
+    byte[] Spec,
+    byte[] Secrets,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt);
+
+/// <summary>One page of a list, newest first, and the cursor of the next page.</summary>
+public sealed record Page<T>(IReadOnlyList<T> Items, string? NextCursor);
+
+/// <summary>Search criteria of <c>GET /v1/events</c>.</summary>
+public sealed record EventQuery(string? Type, string? ResourceType, string? ResourceId, DateTimeOffset? Since, DateTimeOffset? Until, string? Cursor, int Limit);
+
+/// <summary>Search criteria of <c>GET /v1/deliveries</c>.</summary>
+public sealed record DeliveryQuery(string? EndpointId, string? EventId, DeliveryStatus? Status, DateTimeOffset? Since, DateTimeOffset? Until, string? Cursor, int Limit);
+
+/// <summary>What a publish stores with its event so a repeated request can be answered identically.</summary>
+public sealed record IdempotencyRecord(string Key, byte[] BodyHash, int Status, byte[] Response);
+
+/// <summary>The outcome of storing a publish: the idempotency record found instead, if the key was already used.</summary>
+public sealed record PublishOutcome(IdempotencyRecord? Existing);
+
+/// <summary>An event and the deliveries it fans out to, stored together in one transaction.</summary>
+public sealed record NewEvent(HeraldEvent Event, IReadOnlyList<NewDelivery> Deliveries);
+
+/// <summary>A delivery to create, pending and due at once.</summary>
+public sealed record NewDelivery(string Id, string EndpointId);
+
+/// <summary>A delivery a worker holds a lease on, with its event.</summary>
+public sealed record ClaimedDelivery(
+    string Id,
+    string OrgId,
+    string EndpointId,
+    int AttemptCount,
+    int ScheduledFailures,
+    DeliveryStatus PreviousStatus,
+    HeraldEvent Event)
+{
+    /// <summary>When it was due before the claim: a manual attempt on a pending delivery leaves this schedule as it was.</summary>
+    public DateTimeOffset? DueAt { get; init; }
+}
+
+/// <summary>What one attempt did to its delivery: written with the attempt in one transaction.</summary>
+public sealed record AttemptOutcome(
+    Attempt Attempt,
+    DeliveryStatus Status,
+    int ScheduledFailures,
+    DateTimeOffset? NextAttemptAt,
+    EndpointHealth? Health = null,
+    NewEvent? FollowUp = null);
+
+/// <summary>A change to an endpoint's standing that came out of an attempt (410 Gone disables it).</summary>
+public sealed record EndpointHealth(string EndpointId, string? DisableReason);

@@ -1,0 +1,58 @@
+using Herald.Storage.Relational;
+using Microsoft.Data.Sqlite;
+
+namespace Herald.Storage.Sqlite;
+
+/// <summary>Opens SQLite databases the way Herald needs them: WAL, and durable commits.</summary>
+public static class SqliteStoreFactory
+{
+    public static async Task<HeraldStore> OpenAsync(string path, TimeProvider time)
+    {
+        var full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        var connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = full,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString();
+
+        SqliteConnection Open()
+        {
+            var connection = new SqliteConnection(connectionString);
+            connection.Open();
+            using var pragma = connection.CreateCommand();
+            // synchronous=FULL: a commit is on disk before Herald answers 202, so an accepted event
+            // survives power loss, not only a process crash. busy_timeout rides out another process's
+            // brief write lock (backups, sqlite3 shells) instead of failing the batch.
+            pragma.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000;";
+            pragma.ExecuteNonQuery();
+            return connection;
+        }
+
+        var store = new HeraldStore(Open, SqliteDialect.Instance, time);
+        await store.MigrateAsync();
+        return store;
+    }
+}
+
+/// <summary>The SQL that differs on SQLite.</summary>
+internal sealed class SqliteDialect : IDialect
+{
+    public static readonly SqliteDialect Instance = new();
+
+    public string Name => "sqlite";
+
+    public bool OwnsDatabaseAlone => true;
+
+    public string ClaimSql => """
+        UPDATE deliveries SET status = 'delivering', lease_until = @lease, updated_at = @now
+        WHERE id IN (
+            SELECT id FROM deliveries
+            WHERE status = 'pending' AND next_attempt_at <= @now
+            ORDER BY next_attempt_at
+            LIMIT @limit)
+        RETURNING id
+        """;
+}
