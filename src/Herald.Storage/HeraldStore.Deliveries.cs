@@ -9,6 +9,9 @@ namespace Herald.Storage;
 
 public sealed partial class HeraldStore
 {
+    /// <summary>How long a request-scoped attempt (ping, manual retry) holds its delivery: longer than any timeout.</summary>
+    public static readonly TimeSpan ManualLease = TimeSpan.FromSeconds(90);
+
     private const string DeliveryColumns = "id, org_id, event_id, endpoint_id, status, attempt_count, next_attempt_at, created_at, updated_at";
 
     private static Delivery MapDelivery(DbDataReader r) => new(
@@ -105,7 +108,16 @@ public sealed partial class HeraldStore
     }
 
     /// <summary>Records an attempt and moves its delivery on, in one transaction.</summary>
-    public Task CompleteAsync(AttemptOutcome outcome) => WriteAsync((c, t) =>
+    public async Task CompleteAsync(AttemptOutcome outcome)
+    {
+        await WriteAsync((c, t) => Complete(c, t, outcome));
+        if (outcome.Health is { } health)
+        {
+            EndpointsChanged?.Invoke(health.OrgId);
+        }
+    }
+
+    private int Complete(DbConnection c, DbTransaction t, AttemptOutcome outcome)
     {
         var a = outcome.Attempt;
         c.Execute(t, "INSERT INTO attempts (id, delivery_id, started_at, duration_ms, request, response, error) VALUES (@id, @d, @s, @ms, @req, @res, @err)",
@@ -134,7 +146,7 @@ public sealed partial class HeraldStore
             }
         }
         return 0;
-    });
+    }
 
     /// <summary>Hands leased deliveries back unattempted (shutdown, or an endpoint found disabled at send time).</summary>
     public Task ReleaseAsync(IReadOnlyCollection<string> ids, bool park) => WriteAsync((c, t) =>

@@ -36,8 +36,11 @@ public sealed record PublishOutcome(IdempotencyRecord? Existing);
 /// <summary>An event and the deliveries it fans out to, stored together in one transaction.</summary>
 public sealed record NewEvent(HeraldEvent Event, IReadOnlyList<NewDelivery> Deliveries);
 
-/// <summary>A delivery to create, pending and due at once.</summary>
-public sealed record NewDelivery(string Id, string EndpointId);
+/// <summary>A delivery to create, pending and due at once; or already leased by the creating request (a ping).</summary>
+public sealed record NewDelivery(string Id, string EndpointId)
+{
+    public bool Leased { get; init; }
+}
 
 /// <summary>A delivery a worker holds a lease on, with its event.</summary>
 public sealed record ClaimedDelivery(
@@ -63,4 +66,4 @@ public sealed record AttemptOutcome(
     NewEvent? FollowUp = null);
 
 /// <summary>A change to an endpoint's standing that came out of an attempt (410 Gone disables it).</summary>
-public sealed record EndpointHealth(string EndpointId, string? DisableReason);
+public sealed record EndpointHealth(string OrgId, string EndpointId, string? DisableReason);

@@ -1,1 +1,3 @@
-return 0;
+using Herald.Cli;
+
+return await HeraldCli.RunAsync(args);

@@ -28,11 +28,7 @@ public static class EndpointView
             auth["username"] = spec.Auth.Username;
             auth["password"] = mask ? EndpointSpecParser.Mask : spec.Auth.Password;
         }
-        var signature = new JsonObject { ["scheme"] = spec.SignatureScheme };
-        if (spec.SignatureScheme == "ushahidi")
-        {
-            signature["header"] = spec.SignatureHeader;
-        }
+        var signature = new JsonObject { ["scheme"] = spec.SignatureScheme, ["header"] = spec.SignatureHeader };
         var schedule = new JsonArray();
         foreach (var delay in spec.Retry.Schedule)
         {

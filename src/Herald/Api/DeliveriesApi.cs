@@ -1,0 +1,85 @@
+using Herald.Core.Model;
+using Herald.Core.Validation;
+using Herald.Delivery;
+using Herald.Storage;
+
+namespace Herald.Api;
+
+/// <summary>Deliveries and their attempt log (DESIGN §3 Deliveries).</summary>
+public static class DeliveriesApi
+{
+    public static void MapDeliveriesApi(this RouteGroupBuilder v1)
+    {
+        var group = v1.MapGroup("/deliveries").WithTags("Deliveries");
+        group.MapGet("", List).Require(Role.Viewer).Produces<ListResponse<DeliveryResource>>();
+        group.MapGet("/{id}", Get).Require(Role.Viewer).Produces<DeliveryDetail>();
+        group.MapPost("/{id}/retry", Retry).Require(Role.Admin).Produces<DeliveryResource>(202);
+    }
+
+    private static IResult List(HttpContext context, HeraldStore store)
+    {
+        var errors = new ValidationErrors();
+        var p = Paging.Read(context.Request, errors);
+        DeliveryStatus? status = null;
+        if (Paging.Query(context.Request, "status") is { } statusText)
+        {
+            if (DeliveryStatuses.TryParse(statusText, out var parsed))
+            {
+                status = parsed;
+            }
+            else
+            {
+                errors.Add("status", "must be pending, delivering, succeeded, failed or cancelled");
+            }
+        }
+        if (errors.Any)
+        {
+            return Problems.Validation(errors);
+        }
+        var query = new DeliveryQuery(Paging.Query(context.Request, "endpoint_id"), Paging.Query(context.Request, "event_id"), status,
+            p.Since, p.Until, p.Cursor, p.Limit);
+        return ApiJson.Ok(Paging.Page(store.ListDeliveries(context.Caller().OrgId, query), d => DeliveryResource.From(d)));
+    }
+
+    private static IResult Get(HttpContext context, string id, HeraldStore store) =>
+        store.GetDelivery(context.Caller().OrgId, id) is { } delivery
+            ? ApiJson.Ok(DeliveryDetail.From(delivery, store.ListAttempts(delivery.Id)))
+            : Problems.NotFound("delivery");
+
+    /// <summary>One attempt now, outside the schedule (DESIGN §3, §10 Manual retry).</summary>
+    private static async Task<IResult> Retry(HttpContext context, string id, HeraldStore store, EndpointCatalog catalog, AttemptRunner runner, DispatchSignal signal)
+    {
+        var orgId = context.Caller().OrgId;
+        var delivery = store.GetDelivery(orgId, id);
+        if (delivery is null)
+        {
+            return Problems.NotFound("delivery");
+        }
+        var endpoint = catalog.Find(orgId, delivery.EndpointId);
+        if (endpoint is null)
+        {
+            return Problems.Conflict("The delivery's endpoint was deleted; it cannot be retried.");
+        }
+        if (!endpoint.Spec.Enabled)
+        {
+            return Problems.Conflict("The delivery's endpoint is disabled; enable it before retrying.");
+        }
+        ClaimedDelivery? claimed;
+        try
+        {
+            claimed = await store.ClaimOneAsync(orgId, id, HeraldStore.ManualLease);
+        }
+        catch (ConflictException e)
+        {
+            return Problems.Conflict(e.Message);
+        }
+        if (claimed is null)
+        {
+            return Problems.NotFound("delivery");
+        }
+        // Checkpoint: the lease is taken, so no worker sends this delivery while this request does.
+        await runner.RunAsync(claimed, endpoint, manual: true, CancellationToken.None);
+        signal.Notify();
+        return ApiJson.Ok(DeliveryResource.From(store.GetDelivery(orgId, id)!), 202);
+    }
+}

@@ -1,0 +1,303 @@
+using System.Text.Json.Nodes;
+using Herald.Core;
+using Herald.Core.Endpoints;
+using Herald.Core.Model;
+using Herald.Core.Validation;
+using Herald.Delivery;
+using Herald.Hosting;
+using Herald.Storage;
+
+namespace Herald.Api;
+
+/// <summary>Endpoints: named, reusable recipients (DESIGN §3 Endpoints).</summary>
+public static class EndpointsApi
+{
+    public static void MapEndpointsApi(this RouteGroupBuilder v1)
+    {
+        var group = v1.MapGroup("/endpoints").WithTags("Endpoints");
+        group.MapPost("", Create).Require(Role.Admin).Accepts<EndpointDocument>("application/json").Produces<EndpointDocument>(201);
+        group.MapGet("", List).Require(Role.Viewer).Produces<ListResponse<EndpointDocument>>();
+        group.MapGet("/{id}", Get).Require(Role.Viewer).Produces<EndpointDocument>();
+        group.MapPut("/{id}", Replace).Require(Role.Admin).Accepts<EndpointDocument>("application/json").Produces<EndpointDocument>();
+        group.MapPatch("/{id}", Patch).Require(Role.Admin).Accepts<EndpointDocument>("application/merge-patch+json", "application/json").Produces<EndpointDocument>();
+        group.MapDelete("/{id}", Delete).Require(Role.Admin).Produces(204);
+        group.MapPost("/{id}/enable", (HttpContext c, string id, HeraldStore s, EndpointCatalog cat) => SetEnabled(c, id, true, s, cat))
+            .Require(Role.Admin).Produces<EndpointDocument>();
+        group.MapPost("/{id}/disable", (HttpContext c, string id, HeraldStore s, EndpointCatalog cat) => SetEnabled(c, id, false, s, cat))
+            .Require(Role.Admin).Produces<EndpointDocument>();
+        group.MapPost("/{id}/recover", Recover).Require(Role.Admin).Accepts<RecoverRequest>("application/json").Produces<RecoverAccepted>(202);
+        group.MapPost("/{id}/secret/rotate", Rotate).Require(Role.Admin).Produces<EndpointDocument>();
+        group.MapPost("/{id}/test", Test).Require(Role.Admin).Produces<AttemptResource>();
+    }
+
+    public sealed record RecoverRequest(string Since, string? Until);
+
+    private static async Task<IResult> Create(HttpContext context, HeraldStore store, EndpointCatalog catalog, TargetGuard guard, HeraldOptions options, TimeProvider time)
+    {
+        var (body, problem) = await RequestBody.ReadObjectAsync(context, RequestBody.DefaultLimit);
+        if (problem is not null)
+        {
+            return problem;
+        }
+        using (body)
+        {
+            var errors = new ValidationErrors();
+            var parsed = EndpointSpecParser.Parse(body!.Object, EndpointParseMode.Create, null, errors);
+            if (parsed is null)
+            {
+                return Problems.Validation(errors);
+            }
+            if (await CheckTargetAsync(parsed.Spec, guard, options, context.RequestAborted) is { } refused)
+            {
+                return refused;
+            }
+            var now = Times.Truncate(time.GetUtcNow());
+            var endpoint = new Endpoint(Ids.New(Ids.Endpoint, now), context.Caller().OrgId, parsed.Spec,
+                new SigningSecrets(parsed.NewSecret, null, null), null, false, now, now);
+            try
+            {
+                await store.CreateEndpointAsync(catalog.Seal(endpoint));
+            }
+            catch (ConflictException e)
+            {
+                return Problems.Conflict(e.Message);
+            }
+            // The only response that carries the secret, besides rotate (SysTrack: shown once).
+            return ApiJson.Ok(EndpointView.ToResource(endpoint, parsed.NewSecret), 201);
+        }
+    }
+
+    private static async Task<IResult?> CheckTargetAsync(EndpointSpec spec, TargetGuard guard, HeraldOptions options, CancellationToken cancellationToken)
+    {
+        var url = new Uri(spec.Url);
+        if (options.RequireHttps && url.Scheme != Uri.UriSchemeHttps)
+        {
+            return Problems.Validation("url", "must use https: this server runs with --require-https");
+        }
+        return await guard.CheckUrlAsync(url, cancellationToken) is { } reason ? Problems.Validation("url", reason) : null;
+    }
+
+    private static IResult List(HttpContext context, HeraldStore store, EndpointCatalog catalog)
+    {
+        var errors = new ValidationErrors();
+        var p = Paging.Read(context.Request, errors);
+        if (errors.Any)
+        {
+            return Problems.Validation(errors);
+        }
+        var page = store.ListEndpoints(context.Caller().OrgId, p.Cursor, p.Limit);
+        return ApiJson.Ok(Paging.Page(page, e => EndpointView.ToResource(catalog.Open(e), null)));
+    }
+
+    private static IResult Get(HttpContext context, string id, EndpointCatalog catalog) =>
+        catalog.Find(context.Caller().OrgId, id) is { } endpoint
+            ? ApiJson.Ok(EndpointView.ToResource(endpoint, null))
+            : Problems.NotFound("endpoint");
+
+    private static async Task<IResult> Replace(HttpContext context, string id, HeraldStore store, EndpointCatalog catalog, TargetGuard guard, HeraldOptions options, TimeProvider time)
+    {
+        var existing = catalog.Find(context.Caller().OrgId, id);
+        if (existing is null)
+        {
+            return Problems.NotFound("endpoint");
+        }
+        var (body, problem) = await RequestBody.ReadObjectAsync(context, RequestBody.DefaultLimit);
+        if (problem is not null)
+        {
+            return problem;
+        }
+        using (body)
+        {
+            return await SaveAsync(context, existing, body!.Object, store, catalog, guard, options, time);
+        }
+    }
+
+    private static async Task<IResult> Patch(HttpContext context, string id, HeraldStore store, EndpointCatalog catalog, TargetGuard guard, HeraldOptions options, TimeProvider time)
+    {
+        var existing = catalog.Find(context.Caller().OrgId, id);
+        if (existing is null)
+        {
+            return Problems.NotFound("endpoint");
+        }
+        var (body, problem) = await RequestBody.ReadObjectAsync(context, RequestBody.DefaultLimit, mergePatch: true);
+        if (problem is not null)
+        {
+            return problem;
+        }
+        using (body)
+        {
+            // RFC 7396 onto the resource as GET shows it: masked values in it resolve to the stored ones.
+            var current = EndpointView.SpecToJson(existing.Spec, mask: true);
+            var merged = (JsonObject)MergePatch.Apply(current, body!.Object)!;
+            return await SaveAsync(context, existing, merged, store, catalog, guard, options, time);
+        }
+    }
+
+    private static async Task<IResult> SaveAsync(HttpContext context, Endpoint existing, JsonObject body, HeraldStore store, EndpointCatalog catalog, TargetGuard guard, HeraldOptions options, TimeProvider time)
+    {
+        var errors = new ValidationErrors();
+        var parsed = EndpointSpecParser.Parse(body, EndpointParseMode.Replace, existing, errors);
+        if (parsed is null)
+        {
+            return Problems.Validation(errors);
+        }
+        if (await CheckTargetAsync(parsed.Spec, guard, options, context.RequestAborted) is { } refused)
+        {
+            return refused;
+        }
+        var schemeChanged = parsed.Spec.SignatureScheme != existing.Spec.SignatureScheme;
+        var updated = existing with
+        {
+            Spec = parsed.Spec,
+            Secrets = schemeChanged ? new SigningSecrets(parsed.NewSecret, null, null) : existing.Secrets,
+            UpdatedAt = Times.Truncate(time.GetUtcNow()),
+        };
+        try
+        {
+            if (await store.UpdateEndpointAsync(catalog.Seal(updated)) is null)
+            {
+                return Problems.NotFound("endpoint");
+            }
+        }
+        catch (ConflictException e)
+        {
+            return Problems.Conflict(e.Message);
+        }
+        return ApiJson.Ok(EndpointView.ToResource(updated, schemeChanged ? parsed.NewSecret : null));
+    }
+
+    private static async Task<IResult> Delete(HttpContext context, string id, HeraldStore store) =>
+        await store.DeleteEndpointAsync(context.Caller().OrgId, id) ? Results.NoContent() : Problems.NotFound("endpoint");
+
+    private static async Task<IResult> SetEnabled(HttpContext context, string id, bool enabled, HeraldStore store, EndpointCatalog catalog)
+    {
+        var stored = await store.SetEndpointEnabledAsync(context.Caller().OrgId, id, enabled, enabled ? null : "Disabled through the API.");
+        return stored is null ? Problems.NotFound("endpoint") : ApiJson.Ok(EndpointView.ToResource(catalog.Open(stored), null));
+    }
+
+    private static async Task<IResult> Recover(HttpContext context, string id, HeraldStore store, EndpointCatalog catalog, DispatchSignal signal, TimeProvider time)
+    {
+        var endpoint = catalog.Find(context.Caller().OrgId, id);
+        if (endpoint is null)
+        {
+            return Problems.NotFound("endpoint");
+        }
+        var (body, problem) = await RequestBody.ReadObjectAsync(context, RequestBody.DefaultLimit);
+        if (problem is not null)
+        {
+            return problem;
+        }
+        using (body)
+        {
+            var errors = new ValidationErrors();
+            var r = new ObjectReader(body!.Object, "", errors, ["since", "until"]);
+            var since = ReadTime(r, "since", required: true);
+            var until = ReadTime(r, "until", required: false) ?? time.GetUtcNow();
+            if (since is { } s && until <= s)
+            {
+                errors.Add("until", "must be later than since");
+            }
+            if (errors.Any)
+            {
+                return Problems.Validation(errors);
+            }
+            var requeued = await store.RecoverAsync(endpoint.OrgId, endpoint.Id, endpoint.Spec.Enabled, since!.Value, until);
+            signal.Notify();
+            return ApiJson.Ok(new RecoverAccepted(requeued), 202);
+        }
+    }
+
+    private static DateTimeOffset? ReadTime(ObjectReader r, string name, bool required)
+    {
+        var text = r.String(name, required);
+        if (text is null)
+        {
+            return null;
+        }
+        if (!Times.TryParse(text, out var time))
+        {
+            r.Errors.Add(name, "must be an RFC 3339 time with an offset, like 2026-11-22T23:15:00.000Z");
+            return null;
+        }
+        return time;
+    }
+
+    private static async Task<IResult> Rotate(HttpContext context, string id, HeraldStore store, EndpointCatalog catalog, HeraldOptions options, TimeProvider time)
+    {
+        var endpoint = catalog.Find(context.Caller().OrgId, id);
+        if (endpoint is null)
+        {
+            return Problems.NotFound("endpoint");
+        }
+        var scheme = endpoint.Spec.SignatureScheme;
+        if (scheme == "none")
+        {
+            return Problems.Conflict("This endpoint is not signed (signature scheme none): there is no secret to rotate.");
+        }
+        var now = Times.Truncate(time.GetUtcNow());
+        var secret = EndpointSpecParser.NewSecretFor(scheme)!;
+        // Standard Webhooks carries several signatures, so the old secret keeps signing through the
+        // overlap; the Ushahidi header has room for one, so that scheme switches at once.
+        var secrets = scheme == "standard"
+            ? new SigningSecrets(secret, endpoint.Secrets.Current, now + options.RotationOverlap)
+            : new SigningSecrets(secret, null, null);
+        var rotated = endpoint with { Secrets = secrets, UpdatedAt = now };
+        if (await store.UpdateEndpointAsync(catalog.Seal(rotated)) is null)
+        {
+            return Problems.NotFound("endpoint");
+        }
+        return ApiJson.Ok(EndpointView.ToResource(rotated, secret));
+    }
+
+    private static async Task<IResult> Test(HttpContext context, string id, EndpointCatalog catalog, Publisher publisher)
+    {
+        var endpoint = catalog.Find(context.Caller().OrgId, id);
+        if (endpoint is null)
+        {
+            return Problems.NotFound("endpoint");
+        }
+        var attempt = await publisher.PingAsync(endpoint, context.RequestAborted);
+        return ApiJson.Ok(AttemptResource.From(attempt));
+    }
+}
+
+/// <summary>The endpoint body and resource of DESIGN §3, for the OpenAPI document.</summary>
+public sealed record EndpointDocument(
+    string? Id,
+    string Name,
+    string Url,
+    string? Method,
+    string? Description,
+    IReadOnlyList<string>? EventTypes,
+    IReadOnlyList<string>? EntityTypes,
+    JsonObject? Filter,
+    EndpointDocument.AuthDocument? Auth,
+    EndpointDocument.SignatureDocument? Signature,
+    IReadOnlyList<EndpointDocument.HeaderDocument>? Headers,
+    string? Format,
+    string? Template,
+    string? SourceFieldKey,
+    string? DestinationFieldKey,
+    EndpointDocument.RetryDocument? Retry,
+    EndpointDocument.DeliveryDocument? Delivery,
+    string? Timeout,
+    double? RateLimit,
+    string? Ordering,
+    bool? Enabled,
+    JsonObject? Metadata,
+    string? CreatedAt,
+    string? UpdatedAt,
+    bool? Insecure,
+    string? Circuit,
+    string? DisabledReason)
+{
+    public sealed record AuthDocument(string Type, string? Username, string? Password);
+
+    public sealed record SignatureDocument(string? Scheme, string? Secret, string? Header, string? SecretHint);
+
+    public sealed record HeaderDocument(string Name, string Value, bool? Sensitive);
+
+    public sealed record RetryDocument(IReadOnlyList<string>? Schedule, double? Jitter);
+
+    public sealed record DeliveryDocument(string? Mode, string? Interval, bool? Batch);
+}

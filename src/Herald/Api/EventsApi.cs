@@ -1,0 +1,61 @@
+using Herald.Core.Model;
+using Herald.Core.Validation;
+using Herald.Storage;
+
+namespace Herald.Api;
+
+/// <summary>Publishing and searching events (DESIGN §3 Events).</summary>
+public static class EventsApi
+{
+    public sealed record PublishRequest(
+        string Type,
+        ResourceRefResource? Resource,
+        System.Text.Json.JsonElement? TriggeredBy,
+        string? OccurredAt,
+        System.Text.Json.JsonElement Data,
+        IReadOnlyList<string>? Endpoints);
+
+    public static void MapEventsApi(this RouteGroupBuilder v1)
+    {
+        var group = v1.MapGroup("/events").WithTags("Events");
+        group.MapPost("", (HttpContext context, Publisher publisher) => publisher.PublishAsync(context))
+            .Require(Role.Publisher).Accepts<PublishRequest>("application/json").Produces<PublishAccepted>(202);
+        group.MapGet("", List).Require(Role.Viewer).Produces<ListResponse<EventResource>>();
+        group.MapGet("/{id}", Get).Require(Role.Viewer).Produces<EventResource>();
+        group.MapGet("/{id}/deliveries", Deliveries).Require(Role.Viewer).Produces<ListResponse<DeliveryResource>>();
+    }
+
+    private static IResult List(HttpContext context, HeraldStore store)
+    {
+        var errors = new ValidationErrors();
+        var p = Paging.Read(context.Request, errors);
+        var resourceId = Paging.Query(context.Request, "resource_id");
+        if (errors.Any)
+        {
+            return Problems.Validation(errors);
+        }
+        var query = new EventQuery(Paging.Query(context.Request, "type"), Paging.Query(context.Request, "resource_type"), resourceId,
+            p.Since, p.Until, p.Cursor, p.Limit);
+        return ApiJson.Ok(Paging.Page(store.ListEvents(context.Caller().OrgId, query), e => EventResource.From(e)));
+    }
+
+    private static IResult Get(HttpContext context, string id, HeraldStore store) =>
+        store.GetEvent(context.Caller().OrgId, id) is { } evt ? ApiJson.Ok(EventResource.From(evt)) : Problems.NotFound("event");
+
+    private static IResult Deliveries(HttpContext context, string id, HeraldStore store)
+    {
+        var orgId = context.Caller().OrgId;
+        if (store.GetEvent(orgId, id) is null)
+        {
+            return Problems.NotFound("event");
+        }
+        var errors = new ValidationErrors();
+        var p = Paging.Read(context.Request, errors);
+        if (errors.Any)
+        {
+            return Problems.Validation(errors);
+        }
+        var page = store.ListDeliveries(orgId, new DeliveryQuery(null, id, null, p.Since, p.Until, p.Cursor, p.Limit));
+        return ApiJson.Ok(Paging.Page(page, d => DeliveryResource.From(d)));
+    }
+}

@@ -1,0 +1,22 @@
+using Herald.Hosting;
+using Herald.Storage;
+
+namespace Herald.Api;
+
+/// <summary>Public operational routes: health and metrics (DESIGN §2).</summary>
+public static class OperationsApi
+{
+    public sealed record HealthStatus(string Status);
+
+    public static void MapOperationsApi(this WebApplication app)
+    {
+        app.MapGet("/health/live", () => ApiJson.Ok(new HealthStatus("live"))).WithTags("Operations").Produces<HealthStatus>();
+        app.MapGet("/health/ready", (HeraldStore store) => store.Ping()
+                ? ApiJson.Ok(new HealthStatus("ready"))
+                : Problems.Status(503, "Service Unavailable", "The database is not reachable."))
+            .WithTags("Operations").Produces<HealthStatus>().ProducesProblem(503);
+        app.MapGet("/metrics", (HeraldStore store, HeraldMetrics metrics) =>
+                Results.Text(metrics.Render(store.CountPending()), "text/plain; version=0.0.4; charset=utf-8"))
+            .WithTags("Operations").Produces<string>(200, "text/plain");
+    }
+}

@@ -1,0 +1,262 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Herald.Core;
+using Herald.Core.Model;
+using Herald.Core.Validation;
+using Herald.Delivery;
+using Herald.Hosting;
+using Herald.Storage;
+
+namespace Herald.Api;
+
+/// <summary>
+/// Publishing: validate, match endpoints, and store the event with all its deliveries in one
+/// transaction before answering 202 — the point from which Herald owes at-least-once delivery.
+/// </summary>
+public sealed class Publisher(
+    HeraldStore store,
+    EndpointCatalog endpoints,
+    EventTypeCatalog eventTypes,
+    AttemptRunner runner,
+    DispatchSignal signal,
+    HeraldMetrics metrics,
+    HeraldOptions options,
+    TimeProvider time)
+{
+    public const int MaxTargets = 100;
+    private readonly ConcurrentDictionary<(string Org, string Key), byte> _inProgress = new();
+
+    private static readonly string[] Fields = ["type", "resource", "triggered_by", "occurred_at", "data", "endpoints"];
+
+    public async Task<IResult> PublishAsync(HttpContext context)
+    {
+        var caller = context.Caller();
+        var idempotencyKey = context.Request.Headers["Idempotency-Key"].ToString();
+        if (idempotencyKey.Length == 0)
+        {
+            return await PublishBodyAsync(context, caller, null);
+        }
+        if (idempotencyKey.Length > 255 || idempotencyKey.Any(c => c < 0x21 || c > 0x7e))
+        {
+            return Problems.Validation("Idempotency-Key", "must be 1 to 255 visible ASCII characters");
+        }
+        // While the first request with a key is being processed, a second one is told so (409)
+        // rather than racing it into a second event.
+        if (!_inProgress.TryAdd((caller.OrgId, idempotencyKey), 0))
+        {
+            return Problems.Conflict("A request with this Idempotency-Key is still being processed; retry when it has finished.");
+        }
+        try
+        {
+            return await PublishBodyAsync(context, caller, idempotencyKey);
+        }
+        finally
+        {
+            _inProgress.TryRemove((caller.OrgId, idempotencyKey), out _);
+        }
+    }
+
+    private async Task<IResult> PublishBodyAsync(HttpContext context, Caller caller, string? idempotencyKey)
+    {
+        var (raw, problem) = await RequestBody.ReadBytesAsync(context, options.MaxPayload);
+        if (problem is not null)
+        {
+            return problem;
+        }
+        var bodyHash = SHA256.HashData(raw!);
+        var now = time.GetUtcNow();
+        if (idempotencyKey is not null && store.FindIdempotency(caller.OrgId, idempotencyKey, now - options.IdempotencyWindow) is { } earlier)
+        {
+            return Replay(earlier, bodyHash);
+        }
+
+        var (body, parseProblem) = RequestBody.ParseObject(raw!);
+        if (parseProblem is not null)
+        {
+            return parseProblem;
+        }
+        using (body)
+        {
+            var errors = new ValidationErrors();
+            var evt = ReadEvent(body!, caller.OrgId, now, errors, out var targets);
+            if (evt is null)
+            {
+                return Problems.Validation(errors);
+            }
+            var matched = Match(evt, targets, errors);
+            if (errors.Any)
+            {
+                return Problems.Validation(errors);
+            }
+            var deliveries = matched.Select(e => new NewDelivery(Ids.New(Ids.Delivery, now), e.Id)).ToList();
+            var accepted = new PublishAccepted(evt.Id, evt.Type, Times.Format(evt.CreatedAt), deliveries.Count);
+            var response = JsonSerializer.SerializeToUtf8Bytes(accepted, ApiJson.Options);
+            var record = idempotencyKey is null ? null : new IdempotencyRecord(idempotencyKey, bodyHash, 202, response);
+
+            // Checkpoint: the event, its deliveries and the idempotency record commit together, durably,
+            // before the 202. A crash before this line loses a request the client saw fail.
+            var outcome = await store.PublishAsync(new NewEvent(evt, deliveries), record, now - options.IdempotencyWindow);
+            if (outcome.Existing is { } existing)
+            {
+                return Replay(existing, bodyHash);
+            }
+            metrics.EventAccepted(deliveries.Count);
+            if (deliveries.Count > 0)
+            {
+                signal.Notify();
+            }
+            return new StoredJsonResult(202, response, replayed: false);
+        }
+    }
+
+    private static IResult Replay(IdempotencyRecord earlier, byte[] bodyHash)
+    {
+        if (!CryptographicOperations.FixedTimeEquals(earlier.BodyHash, bodyHash))
+        {
+            return Problems.Validation("Idempotency-Key", "was already used with a different request body");
+        }
+        return new StoredJsonResult(earlier.Status, earlier.Response, replayed: true);
+    }
+
+    private HeraldEvent? ReadEvent(JsonBody body, string orgId, DateTimeOffset now, ValidationErrors errors, out List<string>? targets)
+    {
+        var r = new ObjectReader(body.Object, "", errors, Fields);
+        targets = null;
+        var type = r.String("type", required: true, maxLength: EventTypeMatcher.MaxLength, allowEmpty: false);
+        if (type is not null)
+        {
+            if (!EventTypeMatcher.IsValidTypeName(type, out var typeError))
+            {
+                errors.Add("type", typeError ?? "is not a valid event type name");
+            }
+            else if (EventTypeMatcher.IsReserved(type))
+            {
+                errors.Add("type", "types starting with herald. are published by Herald itself");
+            }
+        }
+        ResourceRef? resource = null;
+        if (r.Object("resource") is { } resourceObject)
+        {
+            var rr = new ObjectReader(resourceObject, "resource", errors, ["type", "id"]);
+            var resourceType = rr.String("type", required: true, maxLength: 256, allowEmpty: false);
+            var resourceId = rr.String("id", required: true, maxLength: 256, allowEmpty: false);
+            if (resourceType is not null && resourceId is not null)
+            {
+                resource = new ResourceRef(resourceType, resourceId);
+            }
+        }
+        string? triggeredBy = null;
+        if (r.Object("triggered_by") is not null)
+        {
+            triggeredBy = body.Document.RootElement.GetProperty("triggered_by").GetRawText();
+            if (triggeredBy.Length > 4096)
+            {
+                errors.Add("triggered_by", "must be at most 4 KiB of JSON");
+            }
+        }
+        DateTimeOffset? occurredAt = null;
+        if (r.String("occurred_at") is { } occurredText)
+        {
+            if (Times.TryParse(occurredText, out var occurred))
+            {
+                occurredAt = Times.Truncate(occurred);
+            }
+            else
+            {
+                errors.Add("occurred_at", "must be an RFC 3339 time with an offset, like 2017-06-29T05:15:19.136Z");
+            }
+        }
+        byte[]? data = null;
+        if (!body.Document.RootElement.TryGetProperty("data", out var dataElement))
+        {
+            errors.Add("data", "is required (any JSON value)");
+        }
+        else
+        {
+            // Kept as the exact bytes received: the raw format delivers them untouched.
+            data = Encoding.UTF8.GetBytes(dataElement.GetRawText());
+        }
+        if (r.Node("endpoints") is not null)
+        {
+            targets = r.StringArray("endpoints", MaxTargets, id => Ids.IsValid(id, Ids.Endpoint) ? null : "is not an endpoint id");
+        }
+        if (type is not null && data is not null && !errors.Any)
+        {
+            var entry = eventTypes.Find(orgId, type);
+            if (entry.Schema is { } schema)
+            {
+                foreach (var violation in schema.Validate(dataElement.GetRawText()))
+                {
+                    errors.Add(violation.Path, violation.Message);
+                }
+            }
+        }
+        if (errors.Any || type is null || data is null)
+        {
+            return null;
+        }
+        now = Times.Truncate(now);
+        return new HeraldEvent(Ids.New(Ids.Event, now), orgId, type, resource, triggeredBy, occurredAt, now, data);
+    }
+
+    private List<Endpoint> Match(HeraldEvent evt, List<string>? targets, ValidationErrors errors)
+    {
+        var all = endpoints.ForOrg(evt.OrgId);
+        if (targets is null)
+        {
+            return Fanout.Match(all, evt);
+        }
+        var candidates = new List<Endpoint>();
+        for (var i = 0; i < targets.Count; i++)
+        {
+            var found = all.FirstOrDefault(e => e.Id == targets[i]);
+            if (found is null)
+            {
+                // Unknown and foreign ids read the same: another tenant's ids are never confirmed.
+                errors.Add(ValidationErrors.Index("endpoints", i), "is not an endpoint of your organization");
+            }
+            else if (!candidates.Contains(found))
+            {
+                candidates.Add(found);
+            }
+        }
+        return Fanout.Match(candidates, evt);
+    }
+
+    /// <summary>Sends a <c>herald.ping</c> to one endpoint now, ignoring its filters, and returns the attempt.</summary>
+    public async Task<Attempt> PingAsync(Endpoint endpoint, CancellationToken cancellationToken)
+    {
+        var now = Times.Truncate(time.GetUtcNow());
+        var data = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, string>
+        {
+            ["message"] = "Test event sent from Herald.",
+            ["endpoint_id"] = endpoint.Id,
+        });
+        var evt = new HeraldEvent(Ids.New(Ids.Event, now), endpoint.OrgId, OperationalEvents.PingType, null, null, null, now, data);
+        var deliveryId = Ids.New(Ids.Delivery, now);
+        // The ping is stored already leased, so no worker can send it before this request does.
+        await store.PublishAsync(new NewEvent(evt, [new NewDelivery(deliveryId, endpoint.Id) { Leased = true }]), null, now);
+        metrics.EventAccepted(1);
+        var claimed = new ClaimedDelivery(deliveryId, endpoint.OrgId, endpoint.Id, 0, 0, DeliveryStatus.Pending, evt) { DueAt = now };
+        var attempt = await runner.RunAsync(claimed, endpoint, manual: false, cancellationToken);
+        signal.Notify();
+        return attempt;
+    }
+
+    /// <summary>Answers with a stored status and body, byte for byte: a replay is identical to the first answer.</summary>
+    private sealed class StoredJsonResult(int status, byte[] body, bool replayed) : IResult
+    {
+        public async Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.StatusCode = status;
+            httpContext.Response.ContentType = "application/json";
+            if (replayed)
+            {
+                httpContext.Response.Headers["Idempotent-Replayed"] = "true";
+            }
+            await httpContext.Response.Body.WriteAsync(body);
+        }
+    }
+}

@@ -1,0 +1,16 @@
+using System.CommandLine;
+
+namespace Herald.Cli;
+
+/// <summary>The <c>herald</c> command line (DESIGN §7).</summary>
+public static class HeraldCli
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var root = new RootCommand("Herald: self-hosted webhook delivery. Publish events; Herald signs, delivers, retries and logs every attempt.")
+        {
+            ServeCommand.Create(),
+        };
+        return await root.Parse(args).InvokeAsync();
+    }
+}

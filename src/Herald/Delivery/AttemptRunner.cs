@@ -1,0 +1,129 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Herald.Core;
+using Herald.Core.Endpoints;
+using Herald.Core.Model;
+using Herald.Core.Signing;
+using Herald.Hosting;
+using Herald.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace Herald.Delivery;
+
+/// <summary>
+/// Sends one attempt of a leased delivery and records what happened: the request as sent (secrets
+/// masked), the response or the reason there was none, and the delivery's next state.
+/// </summary>
+public sealed class AttemptRunner(
+    HeraldStore store,
+    EndpointCatalog catalog,
+    HttpSender sender,
+    HeraldMetrics metrics,
+    TimeProvider time,
+    ILogger<AttemptRunner> logger)
+{
+
+    /// <summary>Runs the attempt and stores its outcome; returns the attempt as logged.</summary>
+    public async Task<Attempt> RunAsync(ClaimedDelivery delivery, Endpoint endpoint, bool manual, CancellationToken cancellationToken)
+    {
+        var startedAt = time.GetUtcNow();
+        var request = BuildRequest(delivery, endpoint, startedAt);
+        var result = await sender.SendAsync(request, cancellationToken);
+
+        var attempt = new Attempt(
+            Ids.New(Ids.Attempt, startedAt),
+            delivery.Id,
+            Times.Truncate(startedAt),
+            (int)Math.Round(result.Duration.TotalMilliseconds),
+            new AttemptRequest(request.Method, request.Url, MaskHeaders(request.Headers, endpoint.Spec)),
+            result.Status is { } status ? new AttemptResponse(status, result.Headers, result.Body) : null,
+            result.Error ?? (result.Status is >= 300 and < 400 ? $"redirect ({result.Status}) not followed: a 3xx is a failed attempt" : null));
+
+        var now = time.GetUtcNow();
+        var decision = AttemptRules.Decide(
+            result.Status, RetryAfter.Parse(result.RetryAfter, now), delivery.PreviousStatus, manual, delivery.DueAt,
+            delivery.ScheduledFailures, endpoint.Spec.Retry, now, Random.Shared.NextDouble());
+
+        EndpointHealth? health = null;
+        NewEvent? followUp = null;
+        if (decision.Gone)
+        {
+            var reason = $"The receiver answered 410 Gone at {Times.Format(now)}.";
+            health = new EndpointHealth(endpoint.OrgId, endpoint.Id, reason);
+            followUp = OperationalEvents.EndpointDisabled(catalog.ForOrg(endpoint.OrgId), endpoint, reason, now);
+            LogMessages.EndpointDisabled(logger, endpoint.Id, "410 Gone");
+        }
+
+        // Final state writes do not take the shutdown token: a finished attempt is always recorded.
+        await store.CompleteAsync(new AttemptOutcome(attempt, decision.Status, decision.ScheduledFailures, decision.NextAttemptAt, health, followUp));
+        metrics.AttemptFinished(result.Duration, result.Status is >= 200 and < 300);
+        metrics.DeliveryOutcome(decision.Status);
+        if (followUp is not null)
+        {
+            metrics.EventAccepted(followUp.Deliveries.Count);
+        }
+        return attempt;
+    }
+
+    private static OutgoingRequest BuildRequest(ClaimedDelivery delivery, Endpoint endpoint, DateTimeOffset startedAt)
+    {
+        var spec = endpoint.Spec;
+        var body = Payloads.Build(endpoint, delivery.Event, delivery.Id);
+        var headers = new List<KeyValuePair<string, string>>(8 + spec.Headers.Count)
+        {
+            new("Content-Type", "application/json"),
+            new("Accept", "application/json"),
+            new("User-Agent", HttpSender.AgentHeader),
+            // The delivery id is the message id: identical across retries so receivers can deduplicate.
+            new("webhook-id", delivery.Id),
+        };
+        if (spec.SignatureScheme == "standard" && endpoint.Secrets.Current is { } current)
+        {
+            var timestamp = startedAt.ToUnixTimeSeconds();
+            headers.Add(new("webhook-timestamp", timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            headers.Add(new("webhook-signature", StandardWebhooks.SignatureHeader(SigningKeys(endpoint, startedAt), delivery.Id, timestamp, body)));
+        }
+        foreach (var header in spec.Headers)
+        {
+            headers.Add(new(header.Name, header.Value));
+        }
+        if (spec.Auth is { Type: "basic", Username: { } user, Password: { } password })
+        {
+            headers.Add(new("Authorization", "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes(user + ":" + password))));
+        }
+        return new OutgoingRequest(spec.Method, spec.Url, headers, body, spec.Timeout);
+    }
+
+    /// <summary>The current key, and the previous one while its rotation overlap lasts.</summary>
+    private static IEnumerable<byte[]> SigningKeys(Endpoint endpoint, DateTimeOffset now)
+    {
+        if (StandardWebhooks.TryParseSecret(endpoint.Secrets.Current, out var key, out _))
+        {
+            yield return key;
+        }
+        if (endpoint.Secrets.PreviousUntil is { } until && until > now && StandardWebhooks.TryParseSecret(endpoint.Secrets.Previous, out var previous, out _))
+        {
+            yield return previous;
+        }
+    }
+
+    private static Dictionary<string, string> MaskHeaders(IReadOnlyList<KeyValuePair<string, string>> headers, EndpointSpec spec)
+    {
+        var result = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, value) in headers)
+        {
+            var shown = value;
+            if (name.Equals("Authorization", StringComparison.OrdinalIgnoreCase))
+            {
+                shown = "Basic " + EndpointSpecParser.Mask;
+            }
+            else if (spec.Headers.Any(h => h.Sensitive && h.Name.Equals(name, StringComparison.OrdinalIgnoreCase)))
+            {
+                shown = EndpointSpecParser.Mask;
+            }
+            result[name] = result.TryGetValue(name, out var existing) ? existing + ", " + shown : shown;
+        }
+        return result;
+    }
+}

@@ -1,0 +1,172 @@
+using Herald.Core.Model;
+using Herald.Hosting;
+using Herald.Storage;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Herald.Delivery;
+
+/// <summary>Wakes the dispatcher when work may be due: a publish committed, a slot freed.</summary>
+public sealed class DispatchSignal
+{
+    private readonly SemaphoreSlim _signal = new(0, 1);
+
+    public void Notify()
+    {
+        try
+        {
+            if (_signal.CurrentCount == 0)
+            {
+                _signal.Release();
+            }
+        }
+        catch (SemaphoreFullException)
+        {
+            // Already signalled: one wake-up is as good as two.
+        }
+    }
+
+    public Task<bool> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) => _signal.WaitAsync(timeout, cancellationToken);
+}
+
+/// <summary>
+/// The delivery loop: claim due deliveries with a lease, send each on its own task up to the worker
+/// limit, and sleep until the next due time or a wake-up. Idle, it reads the database at most once
+/// a second; busy, it claims in batches and never waits between them.
+/// </summary>
+public sealed class Dispatcher(
+    HeraldStore store,
+    EndpointCatalog catalog,
+    AttemptRunner runner,
+    DispatchSignal signal,
+    HeraldOptions options,
+    TimeProvider time,
+    ILogger<Dispatcher> logger) : BackgroundService
+{
+    private static readonly TimeSpan IdlePoll = TimeSpan.FromSeconds(1);
+    // Long enough for the longest request (60 s timeout) to finish; a dead process's leases come back after it.
+    private static readonly TimeSpan Lease = TimeSpan.FromSeconds(90);
+    private readonly HashSet<Task> _inFlight = [];
+    private readonly Lock _gate = new();
+    private CancellationTokenSource? _sendCancellation;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        _sendCancellation = new CancellationTokenSource();
+        var reclaimed = await store.ReclaimAllLeasesAsync();
+        if (reclaimed > 0)
+        {
+            LogMessages.LeasesReclaimed(logger, reclaimed);
+        }
+        var workers = Math.Max(1, options.Workers);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var free = workers - InFlightCount;
+                if (free <= 0)
+                {
+                    await signal.WaitAsync(IdlePoll, stoppingToken);
+                    continue;
+                }
+                var claimed = await store.ClaimDueAsync(free, Lease);
+                foreach (var delivery in claimed)
+                {
+                    Start(delivery);
+                }
+                if (claimed.Count == free)
+                {
+                    continue;
+                }
+                await signal.WaitAsync(UntilNextDue(), stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e)
+            {
+                // One failed iteration (database busy, disk hiccup) must not stop delivery for good.
+                LogMessages.DispatchLoopFailed(logger, e);
+                await Task.Delay(IdlePoll, time, CancellationToken.None);
+            }
+        }
+    }
+
+    private int InFlightCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _inFlight.Count;
+            }
+        }
+    }
+
+    private TimeSpan UntilNextDue()
+    {
+        var next = store.NextDueAt();
+        if (next is null)
+        {
+            return IdlePoll;
+        }
+        var wait = next.Value - time.GetUtcNow();
+        return wait <= TimeSpan.Zero ? TimeSpan.Zero : wait < IdlePoll ? wait : IdlePoll;
+    }
+
+    private void Start(ClaimedDelivery delivery)
+    {
+        var task = Task.Run(() => ProcessAsync(delivery));
+        lock (_gate)
+        {
+            _inFlight.Add(task);
+        }
+        task.ContinueWith(t =>
+        {
+            lock (_gate)
+            {
+                _inFlight.Remove(t);
+            }
+            signal.Notify();
+        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    private async Task ProcessAsync(ClaimedDelivery delivery)
+    {
+        try
+        {
+            var endpoint = catalog.Find(delivery.OrgId, delivery.EndpointId);
+            if (endpoint is null || !endpoint.Spec.Enabled)
+            {
+                // Deleted (its deliveries were cancelled) or disabled since the claim: hand it back parked.
+                await store.ReleaseAsync([delivery.Id], park: true);
+                return;
+            }
+            await runner.RunAsync(delivery, endpoint, manual: false, _sendCancellation!.Token);
+        }
+        catch (Exception e)
+        {
+            // The lease stays; the delivery comes back when it expires or at the next start.
+            LogMessages.AttemptCrashed(logger, delivery.Id, e);
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        Task[] pending;
+        lock (_gate)
+        {
+            pending = [.. _inFlight];
+        }
+        // In-flight requests get a bounded grace period to finish and be recorded; the rest are cut
+        // off and their leases come back at the next start (at-least-once, DESIGN §5).
+        var grace = Task.Delay(TimeSpan.FromSeconds(10), CancellationToken.None);
+        if (await Task.WhenAny(Task.WhenAll(pending), grace) == grace)
+        {
+            await (_sendCancellation?.CancelAsync() ?? Task.CompletedTask);
+            await Task.WhenAny(Task.WhenAll(pending), Task.Delay(TimeSpan.FromSeconds(5), CancellationToken.None));
+        }
+    }
+}

@@ -1,0 +1,60 @@
+using System.Buffers;
+using System.Text.Json;
+using Herald.Core;
+using Herald.Core.Model;
+
+namespace Herald.Delivery;
+
+/// <summary>Request bodies in each endpoint format (DESIGN §3 format, §4 envelope).</summary>
+public static class Payloads
+{
+    public const string EnvelopeVersion = "1.0.0";
+
+    public static byte[] Build(Endpoint endpoint, HeraldEvent evt, string deliveryId) => endpoint.Spec.Format switch
+    {
+        // The published bytes, untouched: a CyberTracker receiver gets exactly what the device sent.
+        "raw" => evt.Data,
+        _ => Envelope(evt, endpoint.Id, deliveryId),
+    };
+
+    public static byte[] Envelope(HeraldEvent evt, string endpointId, string deliveryId)
+    {
+        var buffer = new ArrayBufferWriter<byte>(evt.Data.Length + 512);
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true }))
+        {
+            w.WriteStartObject();
+            w.WriteString("version", EnvelopeVersion);
+            w.WriteString("type", evt.Type);
+            w.WriteString("timestamp", Times.Format(evt.OccurredAt ?? evt.CreatedAt));
+            w.WriteString("event_id", evt.Id);
+            w.WriteString("endpoint_id", endpointId);
+            w.WriteString("delivery_id", deliveryId);
+            w.WritePropertyName("triggered_by");
+            if (evt.TriggeredByJson is { } triggeredBy)
+            {
+                w.WriteRawValue(triggeredBy, skipInputValidation: true);
+            }
+            else
+            {
+                w.WriteNullValue();
+            }
+            w.WritePropertyName("resource");
+            if (evt.Resource is { } resource)
+            {
+                w.WriteStartObject();
+                w.WriteString("type", resource.Type);
+                w.WriteString("id", resource.Id);
+                w.WriteEndObject();
+            }
+            else
+            {
+                w.WriteNullValue();
+            }
+            w.WritePropertyName("data");
+            // The data bytes were validated as JSON when published and are kept verbatim.
+            w.WriteRawValue(evt.Data, skipInputValidation: true);
+            w.WriteEndObject();
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
+}

@@ -1,0 +1,215 @@
+using System.Reflection;
+using Herald.Api;
+using Herald.Core;
+using Herald.Core.Security;
+using Herald.Delivery;
+using Herald.Storage;
+using Herald.Storage.Sqlite;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.Json;
+
+namespace Herald.Hosting;
+
+/// <summary>Builds the one Herald process: API, delivery workers and operational routes (DESIGN §2).</summary>
+public static class HeraldServer
+{
+    public static string Version => typeof(HeraldServer).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    /// <summary>
+    /// Validates the options, takes the data directory, opens the database and registers the bootstrap
+    /// key. Start-up refusals throw <see cref="StartupException"/>. <paramref name="configure"/> lets
+    /// tests replace the clock or the name resolver.
+    /// </summary>
+    public static async Task<WebApplication> BuildAsync(HeraldOptions options, TextWriter stdout, Action<IServiceCollection>? configure = null)
+    {
+        var databasePath = ResolveDatabase(options);
+        if (options.Role != "all")
+        {
+            throw new StartupException(options.Role is "api" or "worker"
+                ? $"--role {options.Role} needs a shared PostgreSQL database, which this build does not support yet; a SQLite data dir belongs to one process running --role all."
+                : $"--role must be all, api or worker (got '{options.Role}').");
+        }
+        if (options.Workers is < 1 or > 4096)
+        {
+            throw new StartupException($"--workers must be between 1 and 4096 (got {options.Workers}).");
+        }
+
+        var dataDir = DataDirectory.Acquire(options.DataDir);
+        HeraldStore? store = null;
+        try
+        {
+            var box = new SecretBox(LoadSecretKey(options, dataDir));
+            var time = TimeProvider.System;
+            store = await OpenStoreAsync(databasePath ?? Path.Combine(dataDir.Path, "herald.db"), time);
+            await CheckSecretKeyAsync(store, box);
+            await BootstrapAsync(store, options, dataDir, stdout);
+
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.WebHost.UseUrls(options.Urls);
+            builder.WebHost.ConfigureKestrel(k =>
+            {
+                k.AddServerHeader = false;
+                // Bodies are read with their own limits; this only stops absurd uploads early.
+                k.Limits.MaxRequestBodySize = Math.Max(options.MaxPayload, RequestBody.DefaultLimit) + 64 * 1024;
+            });
+            builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+            builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
+            builder.Services.Configure<JsonOptions>(o => ApiJson.Configure(o.SerializerOptions));
+            builder.Services.AddProblemDetails();
+            builder.Services.AddOpenApi();
+            builder.Services.AddSingleton(options);
+            builder.Services.AddSingleton(dataDir);
+            builder.Services.AddSingleton(store);
+            builder.Services.AddSingleton(box);
+            builder.Services.AddSingleton(time);
+            builder.Services.AddSingleton<IHostResolver, DnsHostResolver>();
+            builder.Services.AddSingleton<TargetGuard>();
+            builder.Services.AddSingleton<HttpSender>();
+            builder.Services.AddSingleton<HeraldMetrics>();
+            builder.Services.AddSingleton<EndpointCatalog>();
+            builder.Services.AddSingleton<EventTypeCatalog>();
+            builder.Services.AddSingleton<KeyAuthenticator>();
+            builder.Services.AddSingleton<DispatchSignal>();
+            builder.Services.AddSingleton<AttemptRunner>();
+            builder.Services.AddSingleton<Publisher>();
+            builder.Services.AddHostedService<Dispatcher>();
+            builder.Services.AddHostedService<KeyUsageFlusher>();
+            builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
+            configure?.Invoke(builder.Services);
+
+            var app = builder.Build();
+            app.UseExceptionHandler(new ExceptionHandlerOptions
+            {
+                StatusCodeSelector = e => e is BadHttpRequestException bad ? bad.StatusCode : 500,
+            });
+            app.UseStatusCodePages();
+            app.UseApiKeys();
+            app.MapOpenApi("/openapi/{documentName}.json");
+            app.MapOperationsApi();
+            var v1 = app.MapGroup("/v1");
+            v1.MapOrgsApi();
+            v1.MapEventTypesApi();
+            v1.MapEndpointsApi();
+            v1.MapEventsApi();
+            v1.MapDeliveriesApi();
+
+            var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Herald");
+            app.Lifetime.ApplicationStarted.Register(() =>
+                LogMessages.Started(logger, Version, string.Join(", ", app.Urls), store.Backend, dataDir.Path));
+            app.Lifetime.ApplicationStopped.Register(() =>
+            {
+                store.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                dataDir.Dispose();
+            });
+            return app;
+        }
+        catch
+        {
+            if (store is not null)
+            {
+                await store.DisposeAsync();
+            }
+            dataDir.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The SQLite path, or null for the default file in the data dir.</summary>
+    private static string? ResolveDatabase(HeraldOptions options)
+    {
+        var database = options.Database?.Trim();
+        if (string.IsNullOrEmpty(database))
+        {
+            return null;
+        }
+        if (database.StartsWith("sqlite:", StringComparison.OrdinalIgnoreCase))
+        {
+            var path = database["sqlite:".Length..];
+            return path.Length == 0 ? throw new StartupException("--database sqlite: needs a file path, like sqlite:./herald.db.") : Path.GetFullPath(path);
+        }
+        if (database.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase)
+            || database.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase)
+            || database.Contains("Host=", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new StartupException("PostgreSQL is not supported by this build of Herald yet; use the default SQLite database or --database sqlite:PATH.");
+        }
+        throw new StartupException($"--database must be sqlite:PATH or a PostgreSQL connection string (Host=…;Database=… or postgres://…); got '{Redact(database)}'.");
+    }
+
+    private static string Redact(string text) => text.Length > 40 ? text[..40] + "…" : text;
+
+    private static async Task<HeraldStore> OpenStoreAsync(string path, TimeProvider time)
+    {
+        try
+        {
+            return await SqliteStoreFactory.OpenAsync(path, time);
+        }
+        catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException)
+        {
+            throw new StartupException($"Cannot open the database {path}: {e.Message}");
+        }
+    }
+
+    private static byte[] LoadSecretKey(HeraldOptions options, DataDirectory dataDir)
+    {
+        if (!string.IsNullOrEmpty(options.SecretKey))
+        {
+            return SecretBox.TryParseKey(options.SecretKey, out var key)
+                ? key
+                : throw new StartupException("--secret-key / HERALD_SECRET_KEY must be the base64 of exactly 32 bytes (openssl rand -base64 32).");
+        }
+        var file = Path.Combine(dataDir.Path, "secret.key");
+        try
+        {
+            if (File.Exists(file))
+            {
+                return SecretBox.TryParseKey(File.ReadAllText(file), out var key)
+                    ? key
+                    : throw new StartupException($"{file} does not hold a base64 key of 32 bytes.");
+            }
+            var fresh = SecretBox.NewKey();
+            DataDirectory.WritePrivateFile(file, Convert.ToBase64String(fresh) + "\n");
+            return fresh;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new StartupException($"Cannot read or write the secret key file {file}: {e.Message}");
+        }
+    }
+
+    /// <summary>A process whose key cannot open the secrets already stored refuses to start (DESIGN §10).</summary>
+    private static async Task CheckSecretKeyAsync(HeraldStore store, SecretBox box)
+    {
+        var check = await store.InitMetaAsync("secret_key_check", box.SealString("herald"));
+        if (!box.TryOpenString(check, out var plain) || plain != "herald")
+        {
+            throw new StartupException("The secret key cannot decrypt the secrets stored in this database: start with the HERALD_SECRET_KEY it was created with.");
+        }
+    }
+
+    private static async Task BootstrapAsync(HeraldStore store, HeraldOptions options, DataDirectory dataDir, TextWriter stdout)
+    {
+        var org = await store.EnsureOrgAsync("default");
+        if (!string.IsNullOrEmpty(options.AdminKey))
+        {
+            if (options.AdminKey.Length < 16)
+            {
+                throw new StartupException("--admin-key / HERALD_ADMIN_KEY must be at least 16 characters.");
+            }
+            await store.EnsureKeyAsync(org.Id, "bootstrap", ApiKeys.Hash(options.AdminKey));
+            return;
+        }
+        if (store.AnyOperatorKey())
+        {
+            return;
+        }
+        var token = ApiKeys.NewToken();
+        await store.EnsureKeyAsync(org.Id, "bootstrap", ApiKeys.Hash(token));
+        var file = Path.Combine(dataDir.Path, "admin.key");
+        DataDirectory.WritePrivateFile(file, token + "\n");
+        // The only time a key is ever printed (DESIGN §2).
+        await stdout.WriteLineAsync($"Generated the admin key (also written to {file}, mode 0600):");
+        await stdout.WriteLineAsync(token);
+        await stdout.FlushAsync();
+    }
+}

@@ -1,0 +1,31 @@
+using Microsoft.Extensions.Logging;
+
+namespace Herald;
+
+/// <summary>
+/// Every log line Herald writes, with stable event ids. None takes a secret, a password, a header
+/// value or a payload: ids, counts and reasons only.
+/// </summary>
+internal static partial class LogMessages
+{
+    [LoggerMessage(1001, LogLevel.Information, "Herald {Version} listening on {Urls} ({Backend}, data dir {DataDir})")]
+    public static partial void Started(ILogger logger, string version, string urls, string backend, string dataDir);
+
+    [LoggerMessage(1002, LogLevel.Information, "Reclaimed {Count} deliveries leased by a previous run; they are due again")]
+    public static partial void LeasesReclaimed(ILogger logger, int count);
+
+    [LoggerMessage(1003, LogLevel.Information, "Registered the bootstrap admin key {KeyId}")]
+    public static partial void BootstrapKeyRegistered(ILogger logger, string keyId);
+
+    [LoggerMessage(2001, LogLevel.Error, "The delivery loop failed; retrying in a second")]
+    public static partial void DispatchLoopFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(2002, LogLevel.Error, "Attempt of delivery {DeliveryId} failed unexpectedly; its lease will expire and it will be retried")]
+    public static partial void AttemptCrashed(ILogger logger, string deliveryId, Exception exception);
+
+    [LoggerMessage(2003, LogLevel.Warning, "Endpoint {EndpointId} disabled: {Reason}")]
+    public static partial void EndpointDisabled(ILogger logger, string endpointId, string reason);
+
+    [LoggerMessage(3001, LogLevel.Error, "Unhandled error on {Method} {Path}")]
+    public static partial void UnhandledRequestError(ILogger logger, string method, string path, Exception exception);
+}
