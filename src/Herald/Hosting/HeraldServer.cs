@@ -17,10 +17,10 @@ public static class HeraldServer
 
     /// <summary>
     /// Validates the options, takes the data directory, opens the database and registers the bootstrap
-    /// key. Start-up refusals throw <see cref="StartupException"/>. <paramref name="configure"/> lets
-    /// tests replace the clock or the name resolver.
+    /// key. Start-up refusals throw <see cref="StartupException"/>. Tests pass their own clock and
+    /// replace services (the name resolver) through <paramref name="configure"/>.
     /// </summary>
-    public static async Task<WebApplication> BuildAsync(HeraldOptions options, TextWriter stdout, Action<IServiceCollection>? configure = null)
+    public static async Task<WebApplication> BuildAsync(HeraldOptions options, TextWriter stdout, TimeProvider? clock = null, Action<IServiceCollection>? configure = null)
     {
         var databasePath = ResolveDatabase(options);
         if (options.Role != "all")
@@ -39,7 +39,7 @@ public static class HeraldServer
         try
         {
             var box = new SecretBox(LoadSecretKey(options, dataDir));
-            var time = TimeProvider.System;
+            var time = clock ?? TimeProvider.System;
             store = await OpenStoreAsync(databasePath ?? Path.Combine(dataDir.Path, "herald.db"), time);
             await CheckSecretKeyAsync(store, box);
             await BootstrapAsync(store, options, dataDir, stdout);
