@@ -28,10 +28,20 @@ public sealed partial class HeraldStore : IAsyncDisposable
 
     private long Now => _time.GetUtcNow().ToUnixTimeMilliseconds();
 
-    internal Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, T> job) => _writer.WriteAsync(job);
+    private long _roundTrips;
+
+    /// <summary>Reads and write jobs sent to the database since start (an idle server must keep this near one a second).</summary>
+    public long RoundTrips => Interlocked.Read(ref _roundTrips);
+
+    internal Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, T> job)
+    {
+        Interlocked.Increment(ref _roundTrips);
+        return _writer.WriteAsync(job);
+    }
 
     internal T Read<T>(Func<DbConnection, T> query)
     {
+        Interlocked.Increment(ref _roundTrips);
         using var connection = _open();
         return query(connection);
     }
