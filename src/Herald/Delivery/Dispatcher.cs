@@ -59,6 +59,7 @@ public sealed class Dispatcher(
             LogMessages.LeasesReclaimed(logger, reclaimed);
         }
         var workers = Math.Max(1, options.Workers);
+        var claimNow = true;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -66,19 +67,32 @@ public sealed class Dispatcher(
                 var free = workers - InFlightCount;
                 if (free <= 0)
                 {
-                    await signal.WaitAsync(IdlePoll, stoppingToken);
+                    claimNow = await signal.WaitAsync(IdlePoll, stoppingToken) || claimNow;
                     continue;
                 }
-                var claimed = await store.ClaimDueAsync(free, Lease);
-                foreach (var delivery in claimed)
+                if (claimNow)
                 {
-                    Start(delivery);
+                    var claimed = await store.ClaimDueAsync(free, Lease);
+                    foreach (var delivery in claimed)
+                    {
+                        Start(delivery);
+                    }
+                    if (claimed.Count == free)
+                    {
+                        // A full batch: more is probably due. Claim again as soon as a slot frees.
+                        continue;
+                    }
                 }
-                if (claimed.Count == free)
+                // Idle, this read is the only query a second: claims happen only when something is due
+                // or a publish (or a finished attempt) says there may be work.
+                var wait = UntilNextDue();
+                if (wait == TimeSpan.Zero)
                 {
+                    claimNow = true;
                     continue;
                 }
-                await signal.WaitAsync(UntilNextDue(), stoppingToken);
+                var woken = await signal.WaitAsync(wait, stoppingToken);
+                claimNow = woken || wait < IdlePoll;
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -88,6 +102,7 @@ public sealed class Dispatcher(
             {
                 // One failed iteration (database busy, disk hiccup) must not stop delivery for good.
                 LogMessages.DispatchLoopFailed(logger, e);
+                claimNow = true;
                 await Task.Delay(IdlePoll, time, CancellationToken.None);
             }
         }
@@ -144,6 +159,11 @@ public sealed class Dispatcher(
                 return;
             }
             await runner.RunAsync(delivery, endpoint, manual: false, _sendCancellation!.Token);
+        }
+        catch (OperationCanceledException) when (_sendCancellation!.IsCancellationRequested)
+        {
+            // Cut off by shutdown before an answer: not an attempt. Hand the delivery back, due now.
+            await store.ReleaseAsync([delivery.Id], park: false);
         }
         catch (Exception e)
         {
