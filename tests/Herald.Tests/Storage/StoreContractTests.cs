@@ -1,0 +1,258 @@
+using System.Text;
+using Herald.Core;
+using Herald.Core.Model;
+using Herald.Storage;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Herald.Tests.Storage;
+
+/// <summary>
+/// What every storage backend must do, run against each real backend through a subclass
+/// (a backend that is not tested is not supported).
+/// </summary>
+public abstract class StoreContractTests : IAsyncLifetime
+{
+    protected readonly FakeTimeProvider Clock = new(new DateTimeOffset(2026, 11, 22, 23, 15, 0, TimeSpan.Zero));
+    private readonly List<HeraldStore> _opened = [];
+
+    protected HeraldStore Store { get; private set; } = null!;
+
+    /// <summary>Opens (and migrates) the backend's database; opening it again must see the same data.</summary>
+    protected abstract Task<HeraldStore> OpenAsync();
+
+    public async Task InitializeAsync() => Store = await TrackAsync(OpenAsync());
+
+    public async Task DisposeAsync()
+    {
+        foreach (var store in _opened)
+        {
+            await store.DisposeAsync();
+        }
+        await CleanupAsync();
+    }
+
+    protected virtual Task CleanupAsync() => Task.CompletedTask;
+
+    private async Task<HeraldStore> TrackAsync(Task<HeraldStore> opening)
+    {
+        var store = await opening;
+        _opened.Add(store);
+        return store;
+    }
+
+    private async Task<(string OrgId, StoredEndpoint Endpoint)> OrgWithEndpointAsync(bool enabled = true)
+    {
+        var org = await Store.CreateOrgAsync("org-" + Guid.NewGuid().ToString("N"));
+        var now = Clock.GetUtcNow();
+        var endpoint = new StoredEndpoint(Ids.New(Ids.Endpoint), org.Id, "ep-" + Guid.NewGuid().ToString("N"), enabled, null, false,
+            [1, 2, 3], [4, 5, 6], now, now);
+        await Store.CreateEndpointAsync(endpoint);
+        return (org.Id, endpoint);
+    }
+
+    private NewEvent Event(string orgId, params string[] endpointIds)
+    {
+        var now = Times.Truncate(Clock.GetUtcNow());
+        var evt = new HeraldEvent(Ids.New(Ids.Event, now), orgId, "inspection.started", new ResourceRef("inspection", "a1"),
+            """{"type":"user"}""", null, now, Encoding.UTF8.GetBytes("""{"score": 1}"""));
+        return new NewEvent(evt, [.. endpointIds.Select(id => new NewDelivery(Ids.New(Ids.Delivery, now), id))]);
+    }
+
+    private static AttemptOutcome Outcome(ClaimedDelivery d, DeliveryStatus status, DateTimeOffset now, DateTimeOffset? next = null) =>
+        new(new Attempt(Ids.New(Ids.Attempt), d.Id, now, 12, new AttemptRequest("POST", "http://x/", new Dictionary<string, string> { ["a"] = "b" }),
+            new AttemptResponse(500, new Dictionary<string, string>(), "no"), null), status, d.ScheduledFailures + 1, next);
+
+    [Fact]
+    public async Task Migrations_AreIdempotent_AcrossReopen()
+    {
+        var version = Store.SchemaVersion();
+        Assert.True(version >= 1);
+        var again = await TrackAsync(OpenAsync());
+        Assert.Equal(version, again.SchemaVersion());
+    }
+
+    [Fact]
+    public async Task Publish_StoresTheEventAndItsDeliveries_Together()
+    {
+        var (org, endpoint) = await OrgWithEndpointAsync();
+        var published = Event(org, endpoint.Id);
+        Assert.Null((await Store.PublishAsync(published, null, Clock.GetUtcNow())).Existing);
+
+        var stored = Store.GetEvent(org, published.Event.Id)!;
+        Assert.Equal(published.Event.Data, stored.Data);
+        Assert.Equal("a1", stored.Resource!.Id);
+        var deliveries = Store.ListDeliveries(org, new DeliveryQuery(null, published.Event.Id, null, null, null, null, 50)).Items;
+        Assert.Equal(DeliveryStatus.Pending, Assert.Single(deliveries).Status);
+        Assert.Null(Store.GetEvent("org_other", published.Event.Id));
+    }
+
+    [Fact]
+    public async Task Idempotency_ReturnsTheFirstRecord_InsideTheWindowOnly()
+    {
+        var (org, endpoint) = await OrgWithEndpointAsync();
+        var record = new IdempotencyRecord("k1", [1], 202, [9]);
+        Assert.Null((await Store.PublishAsync(Event(org, endpoint.Id), record, Clock.GetUtcNow().AddHours(-24))).Existing);
+        var second = await Store.PublishAsync(Event(org, endpoint.Id), record with { BodyHash = [2] }, Clock.GetUtcNow().AddHours(-24));
+        Assert.Equal([1], second.Existing!.BodyHash);
+        Assert.Single(Store.ListEvents(org, new EventQuery(null, null, null, null, null, null, 50)).Items);
+
+        // Outside the window the key is free again.
+        var third = await Store.PublishAsync(Event(org, endpoint.Id), record with { BodyHash = [3] }, Clock.GetUtcNow().AddMinutes(1));
+        Assert.Null(third.Existing);
+    }
+
+    [Fact]
+    public async Task Claim_LeasesEachDueDeliveryOnce_AndCompletionMovesItOn()
+    {
+        var (org, endpoint) = await OrgWithEndpointAsync();
+        await Store.PublishAsync(Event(org, endpoint.Id), null, Clock.GetUtcNow());
+        await Store.PublishAsync(Event(org, endpoint.Id), null, Clock.GetUtcNow());
+
+        var claimed = await Store.ClaimDueAsync(10, TimeSpan.FromSeconds(90));
+        Assert.Equal(2, claimed.Count(c => c.OrgId == org));
+        Assert.DoesNotContain(await Store.ClaimDueAsync(10, TimeSpan.FromSeconds(90)), c => c.OrgId == org);
+
+        var first = claimed.First(c => c.OrgId == org);
+        var retryAt = Clock.GetUtcNow().AddSeconds(5);
+        await Store.CompleteAsync(Outcome(first, DeliveryStatus.Pending, Clock.GetUtcNow(), retryAt));
+        var delivery = Store.GetDelivery(org, first.Id)!;
+        Assert.Equal(DeliveryStatus.Pending, delivery.Status);
+        Assert.Equal(1, delivery.AttemptCount);
+        Assert.Equal(Times.Truncate(retryAt), delivery.NextAttemptAt);
+        Assert.Single(Store.ListAttempts(first.Id));
+
+        // Not due yet; due once the clock passes the retry time.
+        Assert.DoesNotContain(await Store.ClaimDueAsync(10, TimeSpan.FromSeconds(90)), c => c.Id == first.Id);
+        Clock.Advance(TimeSpan.FromSeconds(6));
+        var again = Assert.Single(await Store.ClaimDueAsync(10, TimeSpan.FromSeconds(90)), c => c.Id == first.Id);
+        Assert.Equal(1, again.ScheduledFailures);
+        Assert.Equal(1, again.AttemptCount);
+    }
+
+    [Fact]
+    public async Task DisablingAnEndpoint_ParksItsPendingDeliveries_AndEnablingReleasesThem()
+    {
+        var (org, endpoint) = await OrgWithEndpointAsync();
+        var published = Event(org, endpoint.Id);
+        await Store.PublishAsync(published, null, Clock.GetUtcNow());
+        await Store.SetEndpointEnabledAsync(org, endpoint.Id, false, "paused");
+
+        Assert.DoesNotContain(await Store.ClaimDueAsync(10, TimeSpan.FromSeconds(90)), c => c.OrgId == org);
+        Assert.Equal("paused", Store.GetEndpoint(org, endpoint.Id)!.DisabledReason);
+
+        var enabled = await Store.SetEndpointEnabledAsync(org, endpoint.Id, true, null);
+        Assert.Null(enabled!.DisabledReason);
+        Assert.Contains(await Store.ClaimDueAsync(10, TimeSpan.FromSeconds(90)), c => c.OrgId == org);
+    }
+
+    [Fact]
+    public async Task DeletingAnEndpoint_CancelsItsOpenDeliveries()
+    {
+        var (org, endpoint) = await OrgWithEndpointAsync();
+        var published = Event(org, endpoint.Id);
+        await Store.PublishAsync(published, null, Clock.GetUtcNow());
+        Assert.True(await Store.DeleteEndpointAsync(org, endpoint.Id));
+        Assert.False(await Store.DeleteEndpointAsync(org, endpoint.Id));
+        var delivery = Store.ListDeliveries(org, new DeliveryQuery(null, published.Event.Id, null, null, null, null, 50)).Items.Single();
+        Assert.Equal(DeliveryStatus.Cancelled, delivery.Status);
+        await Assert.ThrowsAsync<ConflictException>(() => Store.ClaimOneAsync(org, delivery.Id, TimeSpan.FromSeconds(90)));
+    }
+
+    [Fact]
+    public async Task Recover_RequeuesFailedDeliveries_OfEventsInsideTheWindow()
+    {
+        var (org, endpoint) = await OrgWithEndpointAsync();
+        var early = Event(org, endpoint.Id);
+        await Store.PublishAsync(early, null, Clock.GetUtcNow());
+        Clock.Advance(TimeSpan.FromMinutes(10));
+        var late = Event(org, endpoint.Id);
+        await Store.PublishAsync(late, null, Clock.GetUtcNow());
+        foreach (var claimed in (await Store.ClaimDueAsync(10, TimeSpan.FromSeconds(90))).Where(c => c.OrgId == org))
+        {
+            await Store.CompleteAsync(Outcome(claimed, DeliveryStatus.Failed, Clock.GetUtcNow()));
+        }
+
+        var since = late.Event.CreatedAt.AddMinutes(-1);
+        Assert.Equal(1, await Store.RecoverAsync(org, endpoint.Id, true, since, Clock.GetUtcNow().AddMinutes(1)));
+        var requeued = Assert.Single(await Store.ClaimDueAsync(10, TimeSpan.FromSeconds(90)), c => c.OrgId == org);
+        Assert.Equal(late.Event.Id, requeued.Event.Id);
+        Assert.Equal(0, requeued.ScheduledFailures);
+    }
+
+    [Fact]
+    public async Task EndpointNames_AreUniquePerOrganization()
+    {
+        var (org, endpoint) = await OrgWithEndpointAsync();
+        var clash = endpoint with { Id = Ids.New(Ids.Endpoint) };
+        await Assert.ThrowsAsync<ConflictException>(() => Store.CreateEndpointAsync(clash));
+        var (otherOrg, _) = await OrgWithEndpointAsync();
+        await Store.CreateEndpointAsync(clash with { OrgId = otherOrg });
+        Assert.NotNull(Store.GetEndpoint(otherOrg, clash.Id));
+        Assert.Null(Store.GetEndpoint(org, clash.Id));
+    }
+
+    [Fact]
+    public async Task AFailingWrite_DoesNotTakeDownTheOthersCommittedWithIt()
+    {
+        var (org, endpoint) = await OrgWithEndpointAsync();
+        var clash = endpoint with { Id = Ids.New(Ids.Endpoint) };
+        var writes = Enumerable.Range(0, 50)
+            .Select(i => i % 10 == 0 ? (Task)Store.CreateEndpointAsync(clash) : Store.CreateOrgAsync("batch-" + Guid.NewGuid().ToString("N")))
+            .ToList();
+        await Task.WhenAll(writes.Select(async w =>
+        {
+            try
+            {
+                await w;
+            }
+            catch (ConflictException)
+            {
+            }
+        }));
+        Assert.Equal(45, writes.Count(w => w.IsCompletedSuccessfully));
+        Assert.Equal(5, writes.Count(w => w.Exception?.InnerException is ConflictException));
+        Assert.Null(Store.GetEndpoint(org, clash.Id));
+    }
+
+    [Fact]
+    public async Task ApiKeys_AreFoundByHashOnly()
+    {
+        var org = await Store.CreateOrgAsync("keys-" + Guid.NewGuid().ToString("N"));
+        var token = ApiKeys.NewToken();
+        var key = await Store.CreateKeyAsync(org.Id, "ci", Role.Publisher, false, ApiKeys.Hash(token));
+        Assert.Equal(key.Id, Store.FindKeyByHash(ApiKeys.Hash(token))!.Id);
+        Assert.Null(Store.FindKeyByHash(ApiKeys.Hash(token + "x")));
+        Assert.True(await Store.DeleteKeyAsync(org.Id, key.Id));
+        Assert.Null(Store.FindKeyByHash(ApiKeys.Hash(token)));
+    }
+}
+
+public sealed class SqliteStoreContractTests : StoreContractTests
+{
+    private readonly TempDir _dir = TempDir.Create("herald-store");
+
+    protected override Task<HeraldStore> OpenAsync() => Herald.Storage.Sqlite.SqliteStoreFactory.OpenAsync(_dir.Combine("herald.db"), Clock);
+
+    protected override Task CleanupAsync()
+    {
+        _dir.Dispose();
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task Reopening_ReclaimsEveryLease_BecauseOneProcessOwnsTheFile()
+    {
+        var org = await Store.CreateOrgAsync("lease-org");
+        var now = Clock.GetUtcNow();
+        var endpoint = new StoredEndpoint(Ids.New(Ids.Endpoint), org.Id, "lease-ep", true, null, false, [1], [2], now, now);
+        await Store.CreateEndpointAsync(endpoint);
+        var evt = new HeraldEvent(Ids.New(Ids.Event, now), org.Id, "a.b", null, null, null, Times.Truncate(now), [(byte)'1']);
+        await Store.PublishAsync(new NewEvent(evt, [new NewDelivery(Ids.New(Ids.Delivery, now), endpoint.Id)]), null, now);
+        Assert.Single(await Store.ClaimDueAsync(10, TimeSpan.FromHours(1)));
+
+        await using var restarted = await OpenAsync();
+        Assert.Empty(await restarted.ClaimDueAsync(10, TimeSpan.FromHours(1)));
+        Assert.Equal(1, await restarted.ReclaimAllLeasesAsync());
+        Assert.Single(await restarted.ClaimDueAsync(10, TimeSpan.FromHours(1)));
+    }
+}
