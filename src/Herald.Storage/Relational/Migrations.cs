@@ -106,5 +106,9 @@ internal static class Migrations
                 PRIMARY KEY (org_id, key)
             );
             """),
+        (2, "retention indexes", """
+            CREATE INDEX events_created ON events(created_at);
+            CREATE INDEX idempotency_created ON idempotency(created_at);
+            """),
     ];
 }

@@ -74,6 +74,7 @@ public static class HeraldServer
             builder.Services.AddSingleton<Publisher>();
             builder.Services.AddHostedService<Dispatcher>();
             builder.Services.AddHostedService<KeyUsageFlusher>();
+            builder.Services.AddHostedService<RetentionService>();
             builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
             configure?.Invoke(builder.Services);
 

@@ -17,6 +17,12 @@ internal static partial class LogMessages
     [LoggerMessage(1003, LogLevel.Information, "Registered the bootstrap admin key {KeyId}")]
     public static partial void BootstrapKeyRegistered(ILogger logger, string keyId);
 
+    [LoggerMessage(1004, LogLevel.Information, "Retention: purged {Count} events older than the retention period, with their deliveries and attempts")]
+    public static partial void Purged(ILogger logger, int count);
+
+    [LoggerMessage(2004, LogLevel.Error, "Retention purge failed; it will run again at the next interval")]
+    public static partial void PurgeFailed(ILogger logger, Exception exception);
+
     [LoggerMessage(2001, LogLevel.Error, "The delivery loop failed; retrying in a second")]
     public static partial void DispatchLoopFailed(ILogger logger, Exception exception);
 

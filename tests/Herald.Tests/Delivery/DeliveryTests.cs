@@ -380,3 +380,37 @@ public sealed class DeliveryTests : IAsyncLifetime
         Assert.DoesNotContain(_receiver.Requests, r => r.Path is "/fan-c" or "/fan-d");
     }
 }
+
+public sealed class RetentionTests
+{
+    [Fact]
+    public async Task Retention_PurgesEndedEvents_ButKeepsOnesStillOwedToAReceiver()
+    {
+        await using var receiver = await TestReceiver.StartAsync();
+        await using var server = await HeraldTestServer.StartAsync(o => o.Retention = TimeSpan.FromSeconds(1));
+        var client = server.Client;
+        var delivered = await (await client.PostJsonAsync("/v1/endpoints", new JsonObject { ["name"] = "ok", ["url"] = receiver.Url("/ok"), ["event_types"] = new JsonArray("ok.*") }))
+            .ReadJsonAsync(HttpStatusCode.Created);
+        var parked = await (await client.PostJsonAsync("/v1/endpoints", new JsonObject { ["name"] = "parked", ["url"] = receiver.Url("/parked"), ["event_types"] = new JsonArray("parked.*") }))
+            .ReadJsonAsync(HttpStatusCode.Created);
+        await (await client.PostAsync($"/v1/endpoints/{parked["id"]}/disable", null)).ExpectStatusAsync(HttpStatusCode.OK);
+        // Owed: published before the disable would have queued it; here it is queued, then parked.
+        await (await client.PostAsync($"/v1/endpoints/{parked["id"]}/enable", null)).ExpectStatusAsync(HttpStatusCode.OK);
+        receiver.Responder = (r, i) => r.Path == "/parked" ? ResponsePlan.Status(500) : ResponsePlan.Ok;
+        await (await client.PatchJsonAsync($"/v1/endpoints/{parked["id"]}", new JsonObject { ["retry"] = new JsonObject { ["schedule"] = new JsonArray("1h"), ["jitter"] = 0 } }))
+            .ExpectStatusAsync(HttpStatusCode.OK);
+
+        var done = await (await client.PostJsonAsync("/v1/events", new JsonObject { ["type"] = "ok.done", ["data"] = 1 })).ReadJsonAsync(HttpStatusCode.Accepted);
+        var owed = await (await client.PostJsonAsync("/v1/events", new JsonObject { ["type"] = "parked.owed", ["data"] = 2 })).ReadJsonAsync(HttpStatusCode.Accepted);
+        await receiver.WaitForAsync(2, TimeSpan.FromSeconds(10));
+        Assert.Equal(delivered["id"]!.GetValue<string>(), (await (await client.GetAsync($"/v1/events/{done["id"]}/deliveries")).ReadJsonAsync(HttpStatusCode.OK)).At("data[0].endpoint_id")!.GetValue<string>());
+
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while ((await client.GetAsync($"/v1/events/{done["id"]}")).StatusCode != HttpStatusCode.NotFound)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the delivered event was not purged");
+            await Task.Delay(200);
+        }
+        await (await client.GetAsync($"/v1/events/{owed["id"]}")).ExpectStatusAsync(HttpStatusCode.OK);
+    }
+}
