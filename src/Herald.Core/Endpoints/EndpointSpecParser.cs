@@ -107,9 +107,9 @@ public static partial class EndpointSpecParser
         {
             errors.Add("template", "is allowed only when format is template");
         }
-        if (format is "ushahidi" or "template")
+        if (format == "template")
         {
-            NotYetSupported(errors, "format", $"the {format} format");
+            NotYetSupported(errors, "format", "templates");
         }
         var sourceFieldKey = r.String("source_field_key", maxLength: 256);
         var destinationFieldKey = r.String("destination_field_key", maxLength: 256);
@@ -276,10 +276,6 @@ public static partial class EndpointSpecParser
         {
             r.Errors.Add("signature.scheme", "must be standard, ushahidi or none");
             return (scheme, null, null);
-        }
-        if (scheme == "ushahidi")
-        {
-            NotYetSupported(r.Errors, "signature.scheme", "Ushahidi signatures");
         }
         var header = s?.String("header", maxLength: 256, allowEmpty: false);
         if (header is not null && scheme != "ushahidi")

@@ -10,6 +10,7 @@ public static class HeraldCli
         var root = new RootCommand("Herald: self-hosted webhook delivery. Publish events; Herald signs, delivers, retries and logs every attempt.")
         {
             ServeCommand.Create(),
+            BenchCommand.Create(),
         };
         return await root.Parse(args).InvokeAsync();
     }

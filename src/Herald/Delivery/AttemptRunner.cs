@@ -28,8 +28,12 @@ public sealed class AttemptRunner(
     public async Task<Attempt> RunAsync(ClaimedDelivery delivery, Endpoint endpoint, bool manual, CancellationToken cancellationToken)
     {
         var startedAt = time.GetUtcNow();
-        var request = BuildRequest(delivery, endpoint, startedAt);
-        var result = await sender.SendAsync(request, cancellationToken);
+        var payload = Payloads.Build(endpoint, delivery.Event, delivery.Id);
+        var request = BuildRequest(delivery.Id, endpoint, payload.Body, startedAt);
+        // A body that cannot be built fails the attempt before anything is sent; the log shows why.
+        var result = payload.Error is null
+            ? await sender.SendAsync(request, cancellationToken)
+            : SendResult.NotSent(payload.Error);
 
         var attempt = new Attempt(
             Ids.New(Ids.Attempt, startedAt),
@@ -66,23 +70,28 @@ public sealed class AttemptRunner(
         return attempt;
     }
 
-    private static OutgoingRequest BuildRequest(ClaimedDelivery delivery, Endpoint endpoint, DateTimeOffset startedAt)
+    /// <summary>The request for one message id (a delivery id, or a batch id): headers, signature, auth.</summary>
+    public static OutgoingRequest BuildRequest(string messageId, Endpoint endpoint, byte[] body, DateTimeOffset startedAt)
     {
         var spec = endpoint.Spec;
-        var body = Payloads.Build(endpoint, delivery.Event, delivery.Id);
         var headers = new List<KeyValuePair<string, string>>(8 + spec.Headers.Count)
         {
             new("Content-Type", "application/json"),
             new("Accept", "application/json"),
             new("User-Agent", HttpSender.AgentHeader),
             // The delivery id is the message id: identical across retries so receivers can deduplicate.
-            new("webhook-id", delivery.Id),
+            new("webhook-id", messageId),
         };
-        if (spec.SignatureScheme == "standard" && endpoint.Secrets.Current is { } current)
+        if (spec.SignatureScheme == "standard" && endpoint.Secrets.Current is not null)
         {
             var timestamp = startedAt.ToUnixTimeSeconds();
             headers.Add(new("webhook-timestamp", timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-            headers.Add(new("webhook-signature", StandardWebhooks.SignatureHeader(SigningKeys(endpoint, startedAt), delivery.Id, timestamp, body)));
+            headers.Add(new("webhook-signature", StandardWebhooks.SignatureHeader(SigningKeys(endpoint, startedAt), messageId, timestamp, body)));
+        }
+        else if (spec.SignatureScheme == "ushahidi" && endpoint.Secrets.Current is { } secret)
+        {
+            // Ushahidi signs the URL exactly as configured followed by the body; one secret, no timestamp.
+            headers.Add(new(spec.SignatureHeader ?? UshahidiSignature.DefaultHeader, UshahidiSignature.Sign(secret, spec.Url, body)));
         }
         foreach (var header in spec.Headers)
         {

@@ -10,7 +10,11 @@ namespace Herald.Delivery;
 public sealed record OutgoingRequest(string Method, string Url, IReadOnlyList<KeyValuePair<string, string>> Headers, byte[] Body, TimeSpan Timeout);
 
 /// <summary>What came back: a response, or the reason there was none.</summary>
-public sealed record SendResult(int? Status, IReadOnlyDictionary<string, string> Headers, string Body, string? Error, TimeSpan Duration, string? RetryAfter);
+public sealed record SendResult(int? Status, IReadOnlyDictionary<string, string> Headers, string Body, string? Error, TimeSpan Duration, string? RetryAfter)
+{
+    /// <summary>An attempt that failed before a request could be sent.</summary>
+    public static SendResult NotSent(string error) => new(null, new Dictionary<string, string>(), "", error, TimeSpan.Zero, null);
+}
 
 /// <summary>
 /// One shared HTTP client for every delivery: pooled keep-alive connections, no redirects (a 3xx is

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Herald.Core;
 using Herald.Core.Model;
 
@@ -10,12 +11,30 @@ public static class Payloads
 {
     public const string EnvelopeVersion = "1.0.0";
 
-    public static byte[] Build(Endpoint endpoint, HeraldEvent evt, string deliveryId) => endpoint.Spec.Format switch
+    /// <summary>The body for one delivery, or the reason none can be built (the attempt fails with it).</summary>
+    public static PayloadResult Build(Endpoint endpoint, HeraldEvent evt, string deliveryId) => endpoint.Spec.Format switch
     {
         // The published bytes, untouched: a CyberTracker receiver gets exactly what the device sent.
-        "raw" => evt.Data,
-        _ => Envelope(evt, endpoint.Id, deliveryId),
+        "raw" => new PayloadResult(evt.Data, null),
+        "ushahidi" => Ushahidi(endpoint, evt),
+        _ => new PayloadResult(Envelope(evt, endpoint.Id, deliveryId), null),
     };
+
+    /// <summary>
+    /// Ushahidi's body: the event's data object with <c>webhook_uuid</c> (the endpoint id) and the
+    /// source and destination field keys added, so a transforming receiver needs no form lookup.
+    /// </summary>
+    public static PayloadResult Ushahidi(Endpoint endpoint, HeraldEvent evt)
+    {
+        if (JsonNode.Parse(evt.Data) is not JsonObject body)
+        {
+            return new PayloadResult([], "the ushahidi format needs the event's data to be a JSON object");
+        }
+        body["webhook_uuid"] = endpoint.Id;
+        body["source_field_key"] = endpoint.Spec.SourceFieldKey;
+        body["destination_field_key"] = endpoint.Spec.DestinationFieldKey;
+        return new PayloadResult(JsonSerializer.SerializeToUtf8Bytes(body), null);
+    }
 
     public static byte[] Envelope(HeraldEvent evt, string endpointId, string deliveryId)
     {
@@ -58,3 +77,6 @@ public static class Payloads
         return buffer.WrittenSpan.ToArray();
     }
 }
+
+/// <summary>A request body, or why it could not be built.</summary>
+public sealed record PayloadResult(byte[] Body, string? Error);
