@@ -96,16 +96,49 @@ public sealed partial class HeraldStore
         }
         return c.Query(t, $"""
             SELECT d.id, d.org_id, d.endpoint_id, d.attempt_count, d.scheduled_failures, d.next_attempt_at,
-                   e.id, e.org_id, e.type, e.resource_type, e.resource_id, e.triggered_by, e.occurred_at, e.created_at, e.data
+                   e.id, e.org_id, e.type, e.resource_type, e.resource_id, e.triggered_by, e.occurred_at, e.created_at, e.data, d.batch_id
             FROM deliveries d JOIN events e ON e.id = d.event_id
             WHERE d.id IN ({names})
             """,
             r => new ClaimedDelivery(r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt32(3), r.GetInt32(4), previous, MapEvent(r, 6))
             {
                 DueAt = r.NullableInt64(5) is { } due ? Times.FromUnixMs(due) : null,
+                BatchId = r.NullableString(15),
             },
             args);
     }
+
+    /// <summary>
+    /// Completes a deferred batch around deliveries already claimed for one endpoint: every other due
+    /// delivery of that endpoint is leased too (so one interval sends one request however the claim
+    /// was cut), and the deliveries without a batch get a new batch id. Returns the batches, each to
+    /// be sent as one request; a batch being retried keeps its id and its members.
+    /// </summary>
+    public Task<IReadOnlyList<IReadOnlyList<ClaimedDelivery>>> ExpandBatchAsync(string endpointId, IReadOnlyList<string> claimedIds, TimeSpan lease, int cap, string newBatchId) =>
+        WriteAsync<IReadOnlyList<IReadOnlyList<ClaimedDelivery>>>((c, t) =>
+        {
+            var now = Now;
+            var more = c.Query(t, """
+                UPDATE deliveries SET status = 'delivering', lease_until = @lease, updated_at = @now
+                WHERE id IN (
+                    SELECT id FROM deliveries
+                    WHERE endpoint_id = @ep AND status = 'pending' AND next_attempt_at <= @now
+                    ORDER BY next_attempt_at
+                    LIMIT @cap)
+                RETURNING id
+                """, r => r.GetString(0), ("@ep", endpointId), ("@now", now), ("@lease", now + (long)lease.TotalMilliseconds), ("@cap", cap));
+            var ids = claimedIds.Concat(more).Distinct().ToList();
+            var claimed = LoadClaimed(c, t, ids, DeliveryStatus.Pending);
+            var fresh = claimed.Where(d => d.BatchId is null).Select(d => d.Id).ToList();
+            foreach (var id in fresh)
+            {
+                c.Execute(t, "UPDATE deliveries SET batch_id = @b WHERE id = @id", ("@b", newBatchId), ("@id", id));
+            }
+            return [.. claimed
+                .Select(d => d.BatchId is null ? d with { BatchId = newBatchId } : d)
+                .GroupBy(d => d.BatchId)
+                .Select(g => (IReadOnlyList<ClaimedDelivery>)[.. g.OrderBy(d => d.Event.Id, StringComparer.Ordinal)])];
+        });
 
     /// <summary>Records an attempt and moves its delivery on, in one transaction.</summary>
     public async Task CompleteAsync(AttemptOutcome outcome)

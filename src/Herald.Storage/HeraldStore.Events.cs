@@ -60,13 +60,14 @@ public sealed partial class HeraldStore
         }
         using var insert = c.Command(t, """
             INSERT INTO deliveries (id, org_id, event_id, endpoint_id, status, attempt_count, scheduled_failures, next_attempt_at, lease_until, created_at, updated_at)
-            VALUES (@id, @org, @event, @endpoint, @status, 0, 0, @at, @lease, @at, @at)
-            """, ("@id", null), ("@org", e.OrgId), ("@event", e.Id), ("@endpoint", null), ("@at", createdAt), ("@status", null), ("@lease", null));
+            VALUES (@id, @org, @event, @endpoint, @status, 0, 0, @due, @lease, @at, @at)
+            """, ("@id", null), ("@org", e.OrgId), ("@event", e.Id), ("@endpoint", null), ("@due", null), ("@status", null), ("@lease", null), ("@at", createdAt));
         insert.Prepare();
         foreach (var delivery in newEvent.Deliveries)
         {
             insert.Parameters[0].Value = delivery.Id;
             insert.Parameters[3].Value = delivery.EndpointId;
+            insert.Parameters[4].Value = delivery.DueAt is { } due ? Times.ToUnixMs(due) : createdAt;
             insert.Parameters[5].Value = delivery.Leased ? "delivering" : "pending";
             insert.Parameters[6].Value = delivery.Leased ? createdAt + (long)ManualLease.TotalMilliseconds : DBNull.Value;
             insert.ExecuteNonQuery();

@@ -40,6 +40,9 @@ public sealed record NewEvent(HeraldEvent Event, IReadOnlyList<NewDelivery> Deli
 public sealed record NewDelivery(string Id, string EndpointId)
 {
     public bool Leased { get; init; }
+
+    /// <summary>When it is first due, if not at once: a deferred endpoint's next interval.</summary>
+    public DateTimeOffset? DueAt { get; init; }
 }
 
 /// <summary>A delivery a worker holds a lease on, with its event.</summary>
@@ -54,6 +57,9 @@ public sealed record ClaimedDelivery(
 {
     /// <summary>When it was due before the claim: a manual attempt on a pending delivery leaves this schedule as it was.</summary>
     public DateTimeOffset? DueAt { get; init; }
+
+    /// <summary>The deferred batch it is sent in; the batch id is the request's webhook-id on every retry.</summary>
+    public string? BatchId { get; init; }
 }
 
 /// <summary>What one attempt did to its delivery: written with the attempt in one transaction.</summary>

@@ -110,5 +110,8 @@ internal static class Migrations
             CREATE INDEX events_created ON events(created_at);
             CREATE INDEX idempotency_created ON idempotency(created_at);
             """),
+        (3, "deferred batches", """
+            ALTER TABLE deliveries ADD COLUMN batch_id TEXT NULL;
+            """),
     ];
 }

@@ -10,6 +10,17 @@ public static class SqliteStoreFactory
     {
         var full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        if (!File.Exists(full) && !OperatingSystem.IsWindows())
+        {
+            // The database holds key hashes and sealed secrets: owner-only, like the key files. SQLite
+            // gives its -wal and -shm files the database file's mode.
+            using var created = new FileStream(full, new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.Write,
+                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            });
+        }
         var connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = full,

@@ -90,7 +90,7 @@ public sealed class Publisher(
             {
                 return Problems.Validation(errors);
             }
-            var deliveries = matched.Select(e => new NewDelivery(Ids.New(Ids.Delivery, now), e.Id)).ToList();
+            var deliveries = Fanout.NewDeliveries(matched, now);
             var accepted = new PublishAccepted(evt.Id, evt.Type, Times.Format(evt.CreatedAt), deliveries.Count);
             var response = JsonSerializer.SerializeToUtf8Bytes(accepted, ApiJson.Options);
             var record = idempotencyKey is null ? null : new IdempotencyRecord(idempotencyKey, bodyHash, 202, response);

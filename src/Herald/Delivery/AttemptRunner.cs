@@ -27,27 +27,36 @@ public sealed class AttemptRunner(
     /// <summary>Runs the attempt and stores its outcome; returns the attempt as logged.</summary>
     public async Task<Attempt> RunAsync(ClaimedDelivery delivery, Endpoint endpoint, bool manual, CancellationToken cancellationToken)
     {
+        var attempts = await SendAsync(endpoint, [delivery], delivery.Id, manual, cancellationToken);
+        return attempts[0];
+    }
+
+    /// <summary>
+    /// Sends a deferred batch as one request (a JSON array of the payloads) under the batch id, and
+    /// records the attempt on each of its deliveries; a failed batch is retried as a whole.
+    /// </summary>
+    public Task<IReadOnlyList<Attempt>> RunBatchAsync(Endpoint endpoint, IReadOnlyList<ClaimedDelivery> batch, CancellationToken cancellationToken) =>
+        SendAsync(endpoint, batch, batch[0].BatchId ?? batch[0].Id, manual: false, cancellationToken);
+
+    private async Task<IReadOnlyList<Attempt>> SendAsync(Endpoint endpoint, IReadOnlyList<ClaimedDelivery> deliveries, string messageId, bool manual, CancellationToken cancellationToken)
+    {
         var startedAt = time.GetUtcNow();
-        var payload = Payloads.Build(endpoint, delivery.Event, delivery.Id);
-        var request = BuildRequest(delivery.Id, endpoint, payload.Body, startedAt);
+        var payload = BuildBody(endpoint, deliveries);
+        var request = BuildRequest(messageId, endpoint, payload.Body, startedAt);
         // A body that cannot be built fails the attempt before anything is sent; the log shows why.
         var result = payload.Error is null
             ? await sender.SendAsync(request, cancellationToken)
             : SendResult.NotSent(payload.Error);
 
-        var attempt = new Attempt(
-            Ids.New(Ids.Attempt, startedAt),
-            delivery.Id,
-            Times.Truncate(startedAt),
-            (int)Math.Round(result.Duration.TotalMilliseconds),
-            new AttemptRequest(request.Method, request.Url, MaskHeaders(request.Headers, endpoint.Spec)),
-            result.Status is { } status ? new AttemptResponse(status, result.Headers, result.Body) : null,
-            result.Error ?? (result.Status is >= 300 and < 400 ? $"redirect ({result.Status}) not followed: a 3xx is a failed attempt" : null));
-
+        var loggedRequest = new AttemptRequest(request.Method, request.Url, MaskHeaders(request.Headers, endpoint.Spec));
+        var response = result.Status is { } status ? new AttemptResponse(status, result.Headers, result.Body) : null;
+        var error = result.Error ?? (result.Status is >= 300 and < 400 ? $"redirect ({result.Status}) not followed: a 3xx is a failed attempt" : null);
         var now = time.GetUtcNow();
+        // Members of a batch share one fate: the schedule of the batch is that of its most-tried member.
+        var first = deliveries.MaxBy(d => d.ScheduledFailures)!;
         var decision = AttemptRules.Decide(
-            result.Status, RetryAfter.Parse(result.RetryAfter, now), delivery.PreviousStatus, manual, delivery.DueAt,
-            delivery.ScheduledFailures, endpoint.Spec.Retry, now, Random.Shared.NextDouble());
+            result.Status, RetryAfter.Parse(result.RetryAfter, now), first.PreviousStatus, manual, first.DueAt,
+            first.ScheduledFailures, endpoint.Spec.Retry, now, Random.Shared.NextDouble());
 
         EndpointHealth? health = null;
         NewEvent? followUp = null;
@@ -59,15 +68,51 @@ public sealed class AttemptRunner(
             LogMessages.EndpointDisabled(logger, endpoint.Id, "410 Gone");
         }
 
-        // Final state writes do not take the shutdown token: a finished attempt is always recorded.
-        await store.CompleteAsync(new AttemptOutcome(attempt, decision.Status, decision.ScheduledFailures, decision.NextAttemptAt, health, followUp));
+        var attempts = new List<Attempt>(deliveries.Count);
+        var completions = new List<Task>(deliveries.Count);
+        foreach (var delivery in deliveries)
+        {
+            var attempt = new Attempt(Ids.New(Ids.Attempt, startedAt), delivery.Id, Times.Truncate(startedAt),
+                (int)Math.Round(result.Duration.TotalMilliseconds), loggedRequest, response, error);
+            attempts.Add(attempt);
+            // Final state writes do not take the shutdown token: a finished attempt is always recorded.
+            completions.Add(store.CompleteAsync(new AttemptOutcome(attempt, decision.Status, decision.ScheduledFailures, decision.NextAttemptAt,
+                delivery == first ? health : null, delivery == first ? followUp : null)));
+            metrics.DeliveryOutcome(decision.Status);
+        }
+        await Task.WhenAll(completions);
         metrics.AttemptFinished(result.Duration, result.Status is >= 200 and < 300);
-        metrics.DeliveryOutcome(decision.Status);
         if (followUp is not null)
         {
             metrics.EventAccepted(followUp.Deliveries.Count);
         }
-        return attempt;
+        return attempts;
+    }
+
+    /// <summary>One payload, or for a batch endpoint a JSON array of them (a single resend is an array of one).</summary>
+    private static PayloadResult BuildBody(Endpoint endpoint, IReadOnlyList<ClaimedDelivery> deliveries)
+    {
+        if (!Fanout.IsBatch(endpoint.Spec))
+        {
+            return Payloads.Build(endpoint, deliveries[0].Event, deliveries[0].Id);
+        }
+        using var buffer = new MemoryStream();
+        buffer.WriteByte((byte)'[');
+        for (var i = 0; i < deliveries.Count; i++)
+        {
+            var item = Payloads.Build(endpoint, deliveries[i].Event, deliveries[i].Id);
+            if (item.Error is not null)
+            {
+                return new PayloadResult([], $"delivery {deliveries[i].Id}: {item.Error}");
+            }
+            if (i > 0)
+            {
+                buffer.WriteByte((byte)',');
+            }
+            buffer.Write(item.Body);
+        }
+        buffer.WriteByte((byte)']');
+        return new PayloadResult(buffer.ToArray(), null);
     }
 
     /// <summary>The request for one message id (a delivery id, or a batch id): headers, signature, auth.</summary>

@@ -1,5 +1,6 @@
 using Herald.Core;
 using Herald.Core.Model;
+using Herald.Storage;
 
 namespace Herald.Delivery;
 
@@ -35,4 +36,26 @@ public static class Fanout
         }
         return true;
     }
+
+    /// <summary>One new delivery per endpoint, due now or, for a deferred endpoint, at its next interval.</summary>
+    public static List<NewDelivery> NewDeliveries(IEnumerable<Endpoint> endpoints, DateTimeOffset now) =>
+        [.. endpoints.Select(e => new NewDelivery(Ids.New(Ids.Delivery, now), e.Id) { DueAt = FirstDue(e.Spec.Delivery, now) })];
+
+    /// <summary>
+    /// Deferred deliveries go out at the next multiple of the interval since the Unix epoch, so all
+    /// the events of one interval leave together (Ushahidi's periodic job), whatever the process.
+    /// </summary>
+    public static DateTimeOffset? FirstDue(DeliveryPolicy policy, DateTimeOffset now)
+    {
+        if (policy.Mode != "deferred" || policy.Interval is not { Ticks: > 0 } interval)
+        {
+            return null;
+        }
+        var ms = now.ToUnixTimeMilliseconds();
+        var step = (long)interval.TotalMilliseconds;
+        var next = (ms + step - 1) / step * step;
+        return DateTimeOffset.FromUnixTimeMilliseconds(next);
+    }
+
+    public static bool IsBatch(EndpointSpec spec) => spec.Delivery is { Mode: "deferred", Batch: true };
 }

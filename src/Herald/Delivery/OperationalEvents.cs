@@ -22,6 +22,6 @@ public static class OperationalEvents
         var evt = new HeraldEvent(Ids.New(Ids.Event, now), disabled.OrgId, EndpointDisabledType,
             new ResourceRef("endpoint", disabled.Id), null, null, Times.Truncate(now), data);
         var targets = Fanout.Match(orgEndpoints.Where(e => e.Id != disabled.Id), evt);
-        return new NewEvent(evt, [.. targets.Select(e => new NewDelivery(Ids.New(Ids.Delivery, now), e.Id))]);
+        return new NewEvent(evt, Fanout.NewDeliveries(targets, now));
     }
 }

@@ -19,33 +19,52 @@ public sealed class DataDirectory : IDisposable
     public static DataDirectory Acquire(string path)
     {
         var full = System.IO.Path.GetFullPath(path);
+        CreateDirectory(full, "data directory");
+        return new DataDirectory(full, Lock(System.IO.Path.Combine(full, "herald.lock"), $"The data directory {full}"));
+    }
+
+    /// <summary>Creates a directory, saying clearly when a file stands in the way.</summary>
+    public static void CreateDirectory(string full, string what)
+    {
+        for (var parent = full; !string.IsNullOrEmpty(parent); parent = System.IO.Path.GetDirectoryName(parent))
+        {
+            if (File.Exists(parent))
+            {
+                throw new StartupException($"Cannot create the {what} {full}: {parent} is a file, not a directory.");
+            }
+        }
         try
         {
             Directory.CreateDirectory(full);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new StartupException($"Cannot create the data directory {full}: {e.Message}");
+            throw new StartupException($"Cannot create the {what} {full}: {e.Message}");
         }
-        var lockPath = System.IO.Path.Combine(full, "herald.lock");
+    }
+
+    /// <summary>
+    /// Takes an exclusive lock on <paramref name="lockPath"/> for the life of the process. FileShare.None
+    /// is an advisory lock (flock) on Unix that the OS drops when the process dies, even by kill -9,
+    /// so a crash never leaves anything locked.
+    /// </summary>
+    public static FileStream Lock(string lockPath, string what)
+    {
         try
         {
-            // FileShare.None takes an exclusive advisory lock (flock) on Unix; the OS drops it when the
-            // process dies, even by kill -9, so a crash never leaves the directory locked.
-            var stream = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            return new DataDirectory(full, stream);
+            return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         }
         catch (UnauthorizedAccessException e)
         {
-            throw new StartupException($"The data directory {full} is not writable: {e.Message}");
+            throw new StartupException($"{what} is not writable: {e.Message}");
         }
-        catch (IOException e) when (Directory.Exists(full) && File.Exists(lockPath) && IsLockConflict(e))
+        catch (IOException e) when (File.Exists(lockPath) && IsLockConflict(e))
         {
-            throw new StartupException($"The data directory {full} is in use by another Herald process (it is locked).");
+            throw new StartupException($"{what} is in use by another Herald process (it is locked).");
         }
         catch (IOException e)
         {
-            throw new StartupException($"Cannot use the data directory {full}: {e.Message}");
+            throw new StartupException($"Cannot use {what}: {e.Message}");
         }
     }
 

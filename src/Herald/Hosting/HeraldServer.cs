@@ -36,11 +36,20 @@ public static class HeraldServer
 
         var dataDir = DataDirectory.Acquire(options.DataDir);
         HeraldStore? store = null;
+        FileStream? databaseLock = null;
         try
         {
             var box = new SecretBox(LoadSecretKey(options, dataDir));
             var time = clock ?? TimeProvider.System;
-            store = await OpenStoreAsync(databasePath ?? Path.Combine(dataDir.Path, "herald.db"), time);
+            var database = databasePath ?? Path.Combine(dataDir.Path, "herald.db");
+            if (databasePath is not null)
+            {
+                // A SQLite database belongs to one process even when it lives outside the data dir: a
+                // second owner would reclaim the first one's live leases at start and send them twice.
+                DataDirectory.CreateDirectory(Path.GetDirectoryName(databasePath)!, "database directory");
+                databaseLock = DataDirectory.Lock(databasePath + ".lock", $"The database {databasePath}");
+            }
+            store = await OpenStoreAsync(database, time);
             await CheckSecretKeyAsync(store, box);
             await BootstrapAsync(store, options, dataDir, stdout);
 
@@ -100,6 +109,7 @@ public static class HeraldServer
             app.Lifetime.ApplicationStopped.Register(() =>
             {
                 store.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                databaseLock?.Dispose();
                 dataDir.Dispose();
             });
             return app;
@@ -110,6 +120,7 @@ public static class HeraldServer
             {
                 await store.DisposeAsync();
             }
+            databaseLock?.Dispose();
             dataDir.Dispose();
             throw;
         }
@@ -204,13 +215,15 @@ public static class HeraldServer
         {
             return;
         }
+        // File and output first, registration last: a crash in between leaves no operator key, so the
+        // next start generates and prints a fresh one instead of locking everyone out.
         var token = ApiKeys.NewToken();
-        await store.EnsureKeyAsync(org.Id, "bootstrap", ApiKeys.Hash(token));
         var file = Path.Combine(dataDir.Path, "admin.key");
         DataDirectory.WritePrivateFile(file, token + "\n");
         // The only time a key is ever printed (DESIGN §2).
         await stdout.WriteLineAsync($"Generated the admin key (also written to {file}, mode 0600):");
         await stdout.WriteLineAsync(token);
         await stdout.FlushAsync();
+        await store.EnsureKeyAsync(org.Id, "bootstrap", ApiKeys.Hash(token));
     }
 }
