@@ -221,6 +221,12 @@ public static partial class EndpointSpecParser
             r.Errors.Add("url", "must not contain whitespace");
             return null;
         }
+        if (uri.UserInfo.Length > 0)
+        {
+            // Credentials in the URL would be shown to every viewer; auth keeps them write-only.
+            r.Errors.Add("url", "must not contain credentials: use auth (type basic) instead");
+            return null;
+        }
         return url;
     }
 
@@ -379,6 +385,11 @@ public static partial class EndpointSpecParser
             if (value.Any(c => c is '\r' or '\n' or '\0'))
             {
                 r.Errors.Add(path + ".value", "must not contain CR, LF or NUL");
+                continue;
+            }
+            if (!sensitive && value == Mask)
+            {
+                r.Errors.Add(path + ".value", "is the mask of a sensitive value: send the value itself to make the header non-sensitive");
                 continue;
             }
             if (sensitive && value == Mask)

@@ -64,7 +64,7 @@ public static class HeraldServer
             builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
             builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
             builder.Services.Configure<JsonOptions>(o => ApiJson.Configure(o.SerializerOptions));
-            builder.Services.AddProblemDetails();
+            builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = c => c.ProblemDetails.Detail ??= DefaultDetail(c.HttpContext));
             builder.Services.AddOpenApi();
             builder.Services.AddSingleton(options);
             builder.Services.AddSingleton(dataDir);
@@ -124,6 +124,20 @@ public static class HeraldServer
             dataDir.Dispose();
             throw;
         }
+    }
+
+    /// <summary>The detail of errors raised before a handler runs (routing, media types), so every problem says what went wrong.</summary>
+    private static string? DefaultDetail(HttpContext context)
+    {
+        var request = context.Request;
+        return context.Response.StatusCode switch
+        {
+            404 => $"No route matches {request.Method} {request.Path}. The API is described at /openapi/v1.json.",
+            405 => $"{request.Method} is not allowed on {request.Path}.",
+            415 => $"The Content-Type {(string.IsNullOrEmpty(request.ContentType) ? "(none)" : request.ContentType)} is not accepted here; send the body as application/json.",
+            500 => "Herald failed to handle this request; the error is logged with its trace id.",
+            _ => null,
+        };
     }
 
     /// <summary>The SQLite path, or null for the default file in the data dir.</summary>

@@ -1,0 +1,275 @@
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+
+namespace Herald.Core.Filters;
+
+/// <summary>
+/// Exact comparison of JSON number texts. Converting to <see cref="double"/> or <see cref="decimal"/>
+/// would make <c>9007199254740993</c> equal <c>9007199254740992</c>, or <c>1e-30</c> equal <c>0</c>;
+/// comparing the decimal digits themselves keeps every JSON number distinct by value, so
+/// <c>1 == 1.0 == 1e0</c> and nothing else is conflated.
+/// </summary>
+internal static class JsonNumbers
+{
+    // Exponents beyond this are clamped; they are far outside anything a real payload carries,
+    // and clamping keeps the arithmetic in a long.
+    private const long ExponentCap = 1_000_000_000_000_000;
+
+    public static int Compare(ReadOnlySpan<byte> left, ReadOnlySpan<byte> right)
+    {
+        var a = new DecimalText(left);
+        var b = new DecimalText(right);
+        if (a.Sign != b.Sign)
+            return a.Sign < b.Sign ? -1 : 1;
+        if (a.Sign == 0)
+            return 0;
+
+        var magnitude = CompareMagnitude(a, b);
+        return a.Sign > 0 ? magnitude : -magnitude;
+    }
+
+    private static int CompareMagnitude(in DecimalText a, in DecimalText b)
+    {
+        if (a.Exponent != b.Exponent)
+            return a.Exponent < b.Exponent ? -1 : 1;
+
+        var common = Math.Min(a.Length, b.Length);
+        for (var k = 0; k < common; k++)
+        {
+            var d = a.Digit(k) - b.Digit(k);
+            if (d != 0)
+                return d < 0 ? -1 : 1;
+        }
+
+        // Trailing zeros were stripped, so the one with more significant digits is larger.
+        return a.Length.CompareTo(b.Length);
+    }
+
+    /// <summary>
+    /// A JSON number read in place as ±0.d₁d₂…dₙ × 10^Exponent with d₁ ≠ 0 and dₙ ≠ 0
+    /// (<see cref="Length"/> = n); zero has <see cref="Sign"/> 0.
+    /// </summary>
+    private readonly ref struct DecimalText
+    {
+        private readonly ReadOnlySpan<byte> _integer;
+        private readonly ReadOnlySpan<byte> _fraction;
+        private readonly int _skip;
+
+        public readonly int Sign;
+        public readonly int Length;
+        public readonly long Exponent;
+
+        public DecimalText(ReadOnlySpan<byte> text)
+        {
+            var i = 0;
+            var negative = text.Length > 0 && text[0] == (byte)'-';
+            if (negative)
+                i++;
+
+            var start = i;
+            while (i < text.Length && IsDigit(text[i]))
+                i++;
+            _integer = text[start..i];
+
+            _fraction = default;
+            if (i < text.Length && text[i] == (byte)'.')
+            {
+                start = ++i;
+                while (i < text.Length && IsDigit(text[i]))
+                    i++;
+                _fraction = text[start..i];
+            }
+
+            long exponent = 0;
+            if (i < text.Length && (text[i] | 0x20) == (byte)'e')
+            {
+                i++;
+                var negativeExponent = false;
+                if (i < text.Length && (text[i] == (byte)'+' || text[i] == (byte)'-'))
+                {
+                    negativeExponent = text[i] == (byte)'-';
+                    i++;
+                }
+                while (i < text.Length && IsDigit(text[i]))
+                {
+                    if (exponent < ExponentCap)
+                        exponent = exponent * 10 + (text[i] - '0');
+                    i++;
+                }
+                if (negativeExponent)
+                    exponent = -exponent;
+            }
+
+            var total = _integer.Length + _fraction.Length;
+            var lead = 0;
+            while (lead < total && DigitAt(_integer, _fraction, lead) == '0')
+                lead++;
+            if (lead == total)
+            {
+                Sign = 0;
+                return;
+            }
+
+            var trail = 0;
+            while (DigitAt(_integer, _fraction, total - 1 - trail) == '0')
+                trail++;
+
+            _skip = lead;
+            Sign = negative ? -1 : 1;
+            Length = total - lead - trail;
+            Exponent = _integer.Length - lead + exponent;
+        }
+
+        public int Digit(int k) => DigitAt(_integer, _fraction, _skip + k);
+
+        private static int DigitAt(ReadOnlySpan<byte> integer, ReadOnlySpan<byte> fraction, int j) =>
+            j < integer.Length ? integer[j] : fraction[j - integer.Length];
+
+        private static bool IsDigit(byte b) => (uint)(b - '0') <= 9;
+    }
+}
+
+/// <summary>String helpers that read a <see cref="JsonElement"/> in place where they can.</summary>
+internal static class JsonStrings
+{
+    private const int StackChars = 512;
+
+    /// <summary>
+    /// Orders a string element against UTF-8 bytes by Unicode code point, which is the order of
+    /// their UTF-8 encodings, so the common unescaped case compares the document's bytes directly.
+    /// </summary>
+    public static int CompareOrdinal(JsonElement element, ReadOnlySpan<byte> utf8)
+    {
+        var body = Body(element);
+        if (body.IndexOf((byte)'\\') < 0)
+            return body.SequenceCompareTo(utf8);
+
+        return Encoding.UTF8.GetBytes(element.GetString()!).AsSpan().SequenceCompareTo(utf8);
+    }
+
+    /// <summary>Runs <paramref name="regex"/> on a string element, without allocating for short unescaped values.</summary>
+    public static bool IsMatch(JsonElement element, System.Text.RegularExpressions.Regex regex)
+    {
+        var body = Body(element);
+        if (body.Length <= StackChars && body.IndexOf((byte)'\\') < 0)
+        {
+            // UTF-8 never yields more UTF-16 code units than it has bytes.
+            Span<char> chars = stackalloc char[StackChars];
+            var count = Encoding.UTF8.GetChars(body, chars);
+            return regex.IsMatch(chars[..count]);
+        }
+
+        return regex.IsMatch(element.GetString()!);
+    }
+
+    // The raw value of a string element is its JSON text, quotes included.
+    private static ReadOnlySpan<byte> Body(JsonElement element) => JsonMarshal.GetRawUtf8Value(element)[1..^1];
+}
+
+/// <summary>
+/// A JSON value from the filter, kept in a form that compares against envelope elements without
+/// allocating: strings as UTF-8, numbers as their text, object keys as UTF-8 names.
+/// </summary>
+internal abstract class Literal
+{
+    public abstract JsonValueKind Kind { get; }
+
+    public abstract bool EqualTo(JsonElement element);
+
+    public static Literal From(JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.Null => NullLiteral.Instance,
+        JsonValueKind.True => BooleanLiteral.True,
+        JsonValueKind.False => BooleanLiteral.False,
+        JsonValueKind.Number => new NumberLiteral(JsonMarshal.GetRawUtf8Value(element).ToArray()),
+        JsonValueKind.String => new StringLiteral(element.GetString()!),
+        JsonValueKind.Array => new ArrayLiteral([.. element.EnumerateArray().Select(From)]),
+        JsonValueKind.Object => new ObjectLiteral([.. element.EnumerateObject().Select(p => (Encoding.UTF8.GetBytes(p.Name), From(p.Value)))]),
+        _ => throw new ArgumentException($"Unexpected JSON value kind {element.ValueKind}.", nameof(element)),
+    };
+}
+
+internal sealed class NullLiteral : Literal
+{
+    public static readonly NullLiteral Instance = new();
+
+    public override JsonValueKind Kind => JsonValueKind.Null;
+
+    public override bool EqualTo(JsonElement element) => element.ValueKind == JsonValueKind.Null;
+}
+
+internal sealed class BooleanLiteral(JsonValueKind kind) : Literal
+{
+    public static readonly BooleanLiteral True = new(JsonValueKind.True);
+    public static readonly BooleanLiteral False = new(JsonValueKind.False);
+
+    public override JsonValueKind Kind => kind;
+
+    public override bool EqualTo(JsonElement element) => element.ValueKind == kind;
+}
+
+internal sealed class NumberLiteral(byte[] text) : Literal
+{
+    public override JsonValueKind Kind => JsonValueKind.Number;
+
+    public override bool EqualTo(JsonElement element) =>
+        element.ValueKind == JsonValueKind.Number && OrderOf(element) == 0;
+
+    /// <summary>Where the element falls relative to this number (&gt; 0: above); the element must be a number.</summary>
+    public int OrderOf(JsonElement element) => JsonNumbers.Compare(JsonMarshal.GetRawUtf8Value(element), text);
+}
+
+internal sealed class StringLiteral(string value) : Literal
+{
+    private readonly byte[] _utf8 = Encoding.UTF8.GetBytes(value);
+
+    public override JsonValueKind Kind => JsonValueKind.String;
+
+    // ValueEquals unescapes the element's text as it compares, so "caf\u00e9" equals "café".
+    public override bool EqualTo(JsonElement element) =>
+        element.ValueKind == JsonValueKind.String && element.ValueEquals(_utf8);
+
+    /// <summary>Where the element falls relative to this string (&gt; 0: after); the element must be a string.</summary>
+    public int OrderOf(JsonElement element) => JsonStrings.CompareOrdinal(element, _utf8);
+}
+
+internal sealed class ArrayLiteral(Literal[] items) : Literal
+{
+    public override JsonValueKind Kind => JsonValueKind.Array;
+
+    public override bool EqualTo(JsonElement element)
+    {
+        if (element.ValueKind != JsonValueKind.Array || element.GetArrayLength() != items.Length)
+            return false;
+
+        // Enumerating rather than indexing: indexing an array of objects walks it from the start.
+        var i = 0;
+        foreach (var item in element.EnumerateArray())
+        {
+            if (!items[i++].EqualTo(item))
+                return false;
+        }
+        return true;
+    }
+}
+
+internal sealed class ObjectLiteral((byte[] Name, Literal Value)[] properties) : Literal
+{
+    public override JsonValueKind Kind => JsonValueKind.Object;
+
+    // Key order is not significant in JSON; the counts match, so every key of the element is
+    // one of ours.
+    public override bool EqualTo(JsonElement element)
+    {
+        if (element.ValueKind != JsonValueKind.Object || element.GetPropertyCount() != properties.Length)
+            return false;
+
+        foreach (var (name, value) in properties)
+        {
+            if (!element.TryGetProperty(name, out var property) || !value.EqualTo(property))
+                return false;
+        }
+        return true;
+    }
+}
