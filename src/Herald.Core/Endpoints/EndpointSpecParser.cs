@@ -466,7 +466,6 @@ public static partial class EndpointSpecParser
                 {
                     r.Errors.Add("delivery.interval", "is required when mode is deferred");
                 }
-                NotYetSupported(r.Errors, "delivery.mode", "deferred deliveries");
                 return new DeliveryPolicy(mode, interval, batch);
             default:
                 r.Errors.Add("delivery.mode", "must be immediate or deferred");

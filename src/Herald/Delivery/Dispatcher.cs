@@ -1,3 +1,4 @@
+using Herald.Core;
 using Herald.Core.Model;
 using Herald.Hosting;
 using Herald.Storage;
@@ -46,6 +47,8 @@ public sealed class Dispatcher(
     private static readonly TimeSpan IdlePoll = TimeSpan.FromSeconds(1);
     // Long enough for the longest request (60 s timeout) to finish; a dead process's leases come back after it.
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(90);
+    // One request per endpoint per interval; beyond this many pending payloads, the rest go in the next requests.
+    private const int MaxBatch = 1000;
     private readonly HashSet<Task> _inFlight = [];
     private readonly Lock _gate = new();
     private CancellationTokenSource? _sendCancellation;
@@ -73,10 +76,7 @@ public sealed class Dispatcher(
                 if (claimNow)
                 {
                     var claimed = await store.ClaimDueAsync(free, Lease);
-                    foreach (var delivery in claimed)
-                    {
-                        Start(delivery);
-                    }
+                    Dispatch(claimed);
                     if (claimed.Count == free)
                     {
                         // A full batch: more is probably due. Claim again as soon as a slot frees.
@@ -130,9 +130,28 @@ public sealed class Dispatcher(
         return wait <= TimeSpan.Zero ? TimeSpan.Zero : wait < IdlePoll ? wait : IdlePoll;
     }
 
-    private void Start(ClaimedDelivery delivery)
+    /// <summary>Each claimed delivery goes out on its own task, except a deferred batch endpoint's, which go out together.</summary>
+    private void Dispatch(IReadOnlyList<ClaimedDelivery> claimed)
     {
-        var task = Task.Run(() => ProcessAsync(delivery));
+        foreach (var group in claimed.GroupBy(d => (d.OrgId, d.EndpointId)))
+        {
+            var endpoint = catalog.Find(group.Key.OrgId, group.Key.EndpointId);
+            if (endpoint is not null && Fanout.IsBatch(endpoint.Spec))
+            {
+                var members = group.ToList();
+                Start(() => ProcessBatchAsync(endpoint, members));
+                continue;
+            }
+            foreach (var delivery in group)
+            {
+                Start(() => ProcessAsync(delivery, endpoint));
+            }
+        }
+    }
+
+    private void Start(Func<Task> work)
+    {
+        var task = Task.Run(work);
         lock (_gate)
         {
             _inFlight.Add(task);
@@ -147,11 +166,10 @@ public sealed class Dispatcher(
         }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
-    private async Task ProcessAsync(ClaimedDelivery delivery)
+    private async Task ProcessAsync(ClaimedDelivery delivery, Endpoint? endpoint)
     {
         try
         {
-            var endpoint = catalog.Find(delivery.OrgId, delivery.EndpointId);
             if (endpoint is null || !endpoint.Spec.Enabled)
             {
                 // Deleted (its deliveries were cancelled) or disabled since the claim: hand it back parked.
@@ -169,6 +187,34 @@ public sealed class Dispatcher(
         {
             // The lease stays; the delivery comes back when it expires or at the next start.
             LogMessages.AttemptCrashed(logger, delivery.Id, e);
+        }
+    }
+
+    private async Task ProcessBatchAsync(Endpoint endpoint, List<ClaimedDelivery> claimed)
+    {
+        IReadOnlyList<IReadOnlyList<ClaimedDelivery>> batches = [claimed];
+        try
+        {
+            if (!endpoint.Spec.Enabled)
+            {
+                await store.ReleaseAsync([.. claimed.Select(d => d.Id)], park: true);
+                return;
+            }
+            // Checkpoint: every due delivery of the endpoint is leased and the batch ids are stored
+            // before the request goes out, so a retry after a crash reuses the same webhook-id.
+            batches = await store.ExpandBatchAsync(endpoint.Id, [.. claimed.Select(d => d.Id)], Lease, MaxBatch, Ids.New(Ids.Batch, time.GetUtcNow()));
+            foreach (var batch in batches)
+            {
+                await runner.RunBatchAsync(endpoint, batch, _sendCancellation!.Token);
+            }
+        }
+        catch (OperationCanceledException) when (_sendCancellation!.IsCancellationRequested)
+        {
+            await store.ReleaseAsync([.. batches.SelectMany(b => b).Select(d => d.Id)], park: false);
+        }
+        catch (Exception e)
+        {
+            LogMessages.AttemptCrashed(logger, claimed[0].BatchId ?? claimed[0].Id, e);
         }
     }
 
