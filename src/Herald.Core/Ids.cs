@@ -40,6 +40,7 @@ public static class Ids
 
     private const string Alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
     private const long MaxTimestampMs = (1L << 48) - 1;
+    private const long RaceWindowMs = 1000;
     private static readonly UInt128 RandomMask = (UInt128.One << 80) - 1;
 
     private static readonly Lock Gate = new();
@@ -65,6 +66,13 @@ public static class Ids
         UInt128 random;
         lock (Gate)
         {
+            // Two threads can read the clock in one order and take the lock in the other; a reading
+            // slightly behind the last id is that race, and is moved up so ids never run backwards.
+            // An explicit time well in the past is honoured as given.
+            if (ms < s_lastMs && s_lastMs - ms <= RaceWindowMs)
+            {
+                ms = s_lastMs;
+            }
             if (ms == s_lastMs)
             {
                 random = s_lastRandom + 1;

@@ -136,16 +136,36 @@ internal static class JsonStrings
     private const int StackChars = 512;
 
     /// <summary>
-    /// Orders a string element against UTF-8 bytes by Unicode code point, which is the order of
-    /// their UTF-8 encodings, so the common unescaped case compares the document's bytes directly.
+    /// Orders a string element against a string by Unicode code point. That is the order of UTF-8
+    /// encodings, so the common unescaped case compares the document's bytes directly.
     /// </summary>
-    public static int CompareOrdinal(JsonElement element, ReadOnlySpan<byte> utf8)
+    public static int CompareOrdinal(JsonElement element, string value, ReadOnlySpan<byte> utf8)
     {
         var body = Body(element);
         if (body.IndexOf((byte)'\\') < 0)
             return body.SequenceCompareTo(utf8);
 
-        return Encoding.UTF8.GetBytes(element.GetString()!).AsSpan().SequenceCompareTo(utf8);
+        return CompareByCodePoint(element.GetString(), value);
+    }
+
+    // UTF-16 code unit order differs from code point order only where a surrogate meets
+    // U+E000–U+FFFF; moving surrogates above that range at the first difference repairs it.
+    private static int CompareByCodePoint(ReadOnlySpan<char> a, ReadOnlySpan<char> b)
+    {
+        var common = Math.Min(a.Length, b.Length);
+        for (var i = 0; i < common; i++)
+        {
+            int x = a[i], y = b[i];
+            if (x == y)
+                continue;
+            if (x >= 0xD800 && y >= 0xD800)
+            {
+                x += x >= 0xE000 ? -0x800 : 0x2000;
+                y += y >= 0xE000 ? -0x800 : 0x2000;
+            }
+            return x - y;
+        }
+        return a.Length - b.Length;
     }
 
     /// <summary>Runs <paramref name="regex"/> on a string element, without allocating for short unescaped values.</summary>
@@ -231,7 +251,7 @@ internal sealed class StringLiteral(string value) : Literal
         element.ValueKind == JsonValueKind.String && element.ValueEquals(_utf8);
 
     /// <summary>Where the element falls relative to this string (&gt; 0: after); the element must be a string.</summary>
-    public int OrderOf(JsonElement element) => JsonStrings.CompareOrdinal(element, _utf8);
+    public int OrderOf(JsonElement element) => JsonStrings.CompareOrdinal(element, value, _utf8);
 }
 
 internal sealed class ArrayLiteral(Literal[] items) : Literal

@@ -11,6 +11,7 @@ public static class HeraldCli
         {
             ServeCommand.Create(),
             BenchCommand.Create(),
+            CatalogCommand.Create(),
         };
         return await root.Parse(args).InvokeAsync();
     }
