@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Herald.Core.Filters;
 using Herald.Core.Model;
 using Herald.Core.Signing;
 using Herald.Core.Validation;
@@ -76,16 +77,17 @@ public static partial class EndpointSpecParser
             t => EventTypeMatcher.IsValidTypeName(t, out var e) ? null : e) ?? [];
 
         string? filter = null;
+        PayloadFilter? compiledFilter = null;
         if (r.Node("filter") is { } filterNode)
         {
-            if (filterNode is not JsonObject)
+            if (filterNode is not JsonObject filterObject)
             {
                 errors.Add("filter", "must be an object or null");
             }
             else
             {
                 filter = filterNode.ToJsonString();
-                NotYetSupported(errors, "filter", "payload filters");
+                compiledFilter = PayloadFilter.Parse(filterObject, errors);
             }
         }
 
@@ -175,6 +177,7 @@ public static partial class EndpointSpecParser
             EventTypes = eventTypes,
             EntityTypes = entityTypes,
             FilterJson = filter,
+            Filter = compiledFilter,
             Auth = auth,
             SignatureScheme = scheme,
             SignatureHeader = signatureHeader,

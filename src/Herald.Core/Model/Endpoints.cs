@@ -29,6 +29,9 @@ public sealed record EndpointSpec
     public IReadOnlyList<string> EntityTypes { get; init; } = [];
     /// <summary>The filter document as JSON text, or null for none.</summary>
     public string? FilterJson { get; init; }
+
+    /// <summary>The filter compiled from <see cref="FilterJson"/> when the spec was read.</summary>
+    public Filters.PayloadFilter? Filter { get; init; }
     public AuthSpec Auth { get; init; } = AuthSpec.None;
     public string SignatureScheme { get; init; } = "standard";
     public string? SignatureHeader { get; init; }

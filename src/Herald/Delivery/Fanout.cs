@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Herald.Core;
 using Herald.Core.Model;
 using Herald.Storage;
@@ -14,27 +15,41 @@ public static class Fanout
     public static List<Endpoint> Match(IEnumerable<Endpoint> candidates, HeraldEvent evt)
     {
         var result = new List<Endpoint>();
-        foreach (var endpoint in candidates)
+        JsonDocument? view = null;
+        try
         {
-            if (endpoint.Spec.Enabled && Matches(endpoint.Spec, evt))
+            foreach (var endpoint in candidates)
             {
+                if (!endpoint.Spec.Enabled || !MatchesTypes(endpoint.Spec, evt))
+                {
+                    continue;
+                }
+                if (endpoint.Spec.Filter is { } filter)
+                {
+                    // Built at most once per event, and only when some candidate has a filter.
+                    view ??= Payloads.FilterView(evt);
+                    if (!filter.Matches(view.RootElement))
+                    {
+                        continue;
+                    }
+                }
                 result.Add(endpoint);
             }
+        }
+        finally
+        {
+            view?.Dispose();
         }
         return result;
     }
 
-    public static bool Matches(EndpointSpec spec, HeraldEvent evt)
+    private static bool MatchesTypes(EndpointSpec spec, HeraldEvent evt)
     {
         if (!EventTypeMatcher.Matches(spec.EventTypes, evt.Type))
         {
             return false;
         }
-        if (spec.EntityTypes.Count > 0 && (evt.Resource is null || !spec.EntityTypes.Contains(evt.Resource.Type, StringComparer.Ordinal)))
-        {
-            return false;
-        }
-        return true;
+        return spec.EntityTypes.Count == 0 || (evt.Resource is not null && spec.EntityTypes.Contains(evt.Resource.Type, StringComparer.Ordinal));
     }
 
     /// <summary>One new delivery per endpoint, due now or, for a deferred endpoint, at its next interval.</summary>

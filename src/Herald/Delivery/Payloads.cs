@@ -20,6 +20,18 @@ public static class Payloads
         _ => new PayloadResult(Envelope(evt, endpoint.Id, deliveryId), null),
     };
 
+    private static void WriteStringOrNull(Utf8JsonWriter w, string name, string? value)
+    {
+        if (value is null)
+        {
+            w.WriteNull(name);
+        }
+        else
+        {
+            w.WriteString(name, value);
+        }
+    }
+
     /// <summary>
     /// Ushahidi's body: the event's data object with <c>webhook_uuid</c> (the endpoint id) and the
     /// source and destination field keys added, so a transforming receiver needs no form lookup.
@@ -36,7 +48,13 @@ public static class Payloads
         return new PayloadResult(JsonSerializer.SerializeToUtf8Bytes(body), null);
     }
 
-    public static byte[] Envelope(HeraldEvent evt, string endpointId, string deliveryId)
+    /// <summary>
+    /// The envelope a filter is evaluated on: built once per event for every endpoint, so
+    /// <c>endpoint_id</c> and <c>delivery_id</c> are null in it (they do not exist before matching).
+    /// </summary>
+    public static JsonDocument FilterView(HeraldEvent evt) => JsonDocument.Parse(Envelope(evt, null, null));
+
+    public static byte[] Envelope(HeraldEvent evt, string? endpointId, string? deliveryId)
     {
         var buffer = new ArrayBufferWriter<byte>(evt.Data.Length + 512);
         using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true }))
@@ -46,8 +64,8 @@ public static class Payloads
             w.WriteString("type", evt.Type);
             w.WriteString("timestamp", Times.Format(evt.OccurredAt ?? evt.CreatedAt));
             w.WriteString("event_id", evt.Id);
-            w.WriteString("endpoint_id", endpointId);
-            w.WriteString("delivery_id", deliveryId);
+            WriteStringOrNull(w, "endpoint_id", endpointId);
+            WriteStringOrNull(w, "delivery_id", deliveryId);
             w.WritePropertyName("triggered_by");
             if (evt.TriggeredByJson is { } triggeredBy)
             {
