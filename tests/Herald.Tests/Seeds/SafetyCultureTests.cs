@@ -1,0 +1,105 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Herald.Core;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Herald.Tests.Seeds;
+
+/// <summary>The SafetyCulture webhook document, reproduced, on an injected clock.</summary>
+public sealed class SafetyCultureTests : IAsyncLifetime
+{
+    private readonly FakeTimeProvider _clock = new(DateTimeOffset.UtcNow);
+    private HeraldTestServer _server = null!;
+    private TestReceiver _receiver = null!;
+
+    public async Task InitializeAsync()
+    {
+        _server = await HeraldTestServer.StartAsync(clock: _clock);
+        _receiver = await TestReceiver.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _receiver.DisposeAsync();
+        await _server.DisposeAsync();
+    }
+
+    private async Task<JsonNode> DeliveryAsync(string eventId)
+    {
+        var list = await (await _server.Client.GetAsync($"/v1/events/{eventId}/deliveries")).ReadJsonAsync(HttpStatusCode.OK);
+        return await (await _server.Client.GetAsync($"/v1/deliveries/{list.At("data[0].id")}")).ReadJsonAsync(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task RetryPolicy_GivesFourAttempts_100SecondsApart()
+    {
+        await (await _server.Client.PostJsonAsync("/v1/endpoints", new JsonObject
+        {
+            ["name"] = "SafetyCulture policy",
+            ["url"] = _receiver.Url("/sc"),
+            ["retry"] = JsonNode.Parse("""{"schedule": ["100s", "100s", "100s"], "jitter": 0}"""),
+        })).ExpectStatusAsync(HttpStatusCode.Created);
+        _receiver.DefaultResponse = ResponsePlan.Status(500);
+        var published = await (await _server.Client.PostJsonAsync("/v1/events", new JsonObject
+        {
+            ["type"] = "inspection.started", ["data"] = new JsonObject { ["audit_id"] = "audit_7e9ee886" },
+        })).ReadJsonAsync(HttpStatusCode.Accepted);
+        var eventId = published["id"]!.GetValue<string>();
+
+        for (var attempt = 1; attempt <= 4; attempt++)
+        {
+            await _receiver.WaitForAsync("/sc", attempt, TimeSpan.FromSeconds(10));
+            // Wait until the attempt is recorded, then move the clock to the next scheduled time.
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while ((await DeliveryAsync(eventId))["attempt_count"]!.GetValue<int>() < attempt)
+            {
+                Assert.True(DateTime.UtcNow < deadline, $"attempt {attempt} was not recorded");
+                await Task.Delay(20);
+            }
+            if (attempt < 4)
+            {
+                // Nothing goes out before the 100 s are up.
+                _clock.Advance(TimeSpan.FromSeconds(99));
+                await Task.Delay(1200);
+                Assert.Equal(attempt, _receiver.Requests.Count(r => r.Path == "/sc"));
+                _clock.Advance(TimeSpan.FromSeconds(1));
+            }
+        }
+
+        var delivery = await DeliveryAsync(eventId);
+        Assert.Equal("failed", delivery["status"]!.GetValue<string>());
+        var started = delivery["attempts"]!.AsArray().Select(a => DateTimeOffset.Parse(a!["started_at"]!.GetValue<string>())).ToList();
+        Assert.Equal(4, started.Count);
+        Assert.All(started.Zip(started.Skip(1)), pair => Assert.Equal(100, (pair.Second - pair.First).TotalSeconds, 0.001));
+        _clock.Advance(TimeSpan.FromSeconds(500));
+        await Task.Delay(1200);
+        Assert.Equal(4, _receiver.Requests.Count(r => r.Path == "/sc"));
+    }
+
+    [Fact]
+    public async Task SearchingADateRange_FindsExactlyTheEventsInIt()
+    {
+        // "Search modified inspections in a date range" to reconcile with the webhooks received.
+        var created = new List<(string Id, DateTimeOffset At)>();
+        for (var i = 0; i < 6; i++)
+        {
+            var accepted = await (await _server.Client.PostJsonAsync("/v1/events", new JsonObject
+            {
+                ["type"] = "inspection.updated",
+                ["resource"] = new JsonObject { ["type"] = "inspection", ["id"] = $"audit_{i}" },
+                ["data"] = new JsonObject { ["n"] = i },
+            })).ReadJsonAsync(HttpStatusCode.Accepted);
+            Assert.True(Times.TryParse(accepted["created_at"]!.GetValue<string>(), out var at));
+            created.Add((accepted["id"]!.GetValue<string>(), at));
+            _clock.Advance(TimeSpan.FromMinutes(10));
+        }
+
+        // [since, until): the 2nd event's time is in, the 5th's is out.
+        var since = Uri.EscapeDataString(Times.Format(created[1].At));
+        var until = Uri.EscapeDataString(Times.Format(created[4].At));
+        var found = await (await _server.Client.GetAsync($"/v1/events?type=inspection.updated&since={since}&until={until}")).ReadJsonAsync(HttpStatusCode.OK);
+        Assert.Equal(
+            [created[3].Id, created[2].Id, created[1].Id],
+            found["data"]!.AsArray().Select(e => e!["id"]!.GetValue<string>()));
+    }
+}
