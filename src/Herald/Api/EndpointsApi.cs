@@ -41,40 +41,72 @@ public static class EndpointsApi
         }
         using (body)
         {
-            var errors = new ValidationErrors();
-            var parsed = EndpointSpecParser.Parse(body!.Object, EndpointParseMode.Create, null, errors);
-            if (parsed is null)
-            {
-                return Problems.Validation(errors);
-            }
-            if (await CheckTargetAsync(parsed.Spec, guard, options, context.RequestAborted) is { } refused)
-            {
-                return refused;
-            }
-            var now = Times.Truncate(time.GetUtcNow());
-            var endpoint = new Endpoint(Ids.New(Ids.Endpoint, now), context.Caller().OrgId, parsed.Spec,
-                new SigningSecrets(parsed.NewSecret, null, null), null, false, now, now);
-            try
-            {
-                await store.CreateEndpointAsync(catalog.Seal(endpoint));
-            }
-            catch (ConflictException e)
-            {
-                return Problems.Conflict(e.Message);
-            }
-            // The only response that carries the secret, besides rotate (SysTrack: shown once).
-            return ApiJson.Ok(EndpointView.ToResource(endpoint, parsed.NewSecret), 201);
+            return await CreateEndpointAsync(context, body!.Object, store, catalog, guard, options, time);
         }
     }
 
-    private static async Task<IResult?> CheckTargetAsync(EndpointSpec spec, TargetGuard guard, HeraldOptions options, CancellationToken cancellationToken)
+    /// <summary>
+    /// Creates an endpoint from a body of DESIGN §3 with the validation, SSRF check and storage of
+    /// POST /v1/endpoints; applink import builds such a body and comes through here too.
+    /// <paramref name="relocate"/> moves each validation error to the field of the caller's request
+    /// that supplied the value (path, message → path, message).
+    /// </summary>
+    internal static async Task<IResult> CreateEndpointAsync(
+        HttpContext context, JsonObject body, HeraldStore store, EndpointCatalog catalog, TargetGuard guard, HeraldOptions options, TimeProvider time,
+        Func<string, string, (string Path, string Message)>? relocate = null)
+    {
+        var errors = new ValidationErrors();
+        var parsed = EndpointSpecParser.Parse(body, EndpointParseMode.Create, null, errors);
+        if (parsed is null)
+        {
+            return Problems.Validation(relocate is null ? errors : Relocate(errors, relocate));
+        }
+        if (await RefuseTargetAsync(parsed.Spec, guard, options, context.RequestAborted) is { } reason)
+        {
+            var (path, message) = relocate?.Invoke("url", reason) ?? ("url", reason);
+            return Problems.Validation(path, message);
+        }
+        var now = Times.Truncate(time.GetUtcNow());
+        var endpoint = new Endpoint(Ids.New(Ids.Endpoint, now), context.Caller().OrgId, parsed.Spec,
+            new SigningSecrets(parsed.NewSecret, null, null), null, false, now, now);
+        try
+        {
+            await store.CreateEndpointAsync(catalog.Seal(endpoint));
+        }
+        catch (ConflictException e)
+        {
+            return Problems.Conflict(e.Message);
+        }
+        // The only response that carries the secret, besides rotate (SysTrack: shown once).
+        return ApiJson.Ok(EndpointView.ToResource(endpoint, parsed.NewSecret), 201);
+    }
+
+    private static ValidationErrors Relocate(ValidationErrors errors, Func<string, string, (string Path, string Message)> relocate)
+    {
+        var moved = new ValidationErrors();
+        foreach (var (path, messages) in errors.Items)
+        {
+            foreach (var message in messages)
+            {
+                var (to, text) = relocate(path, message);
+                moved.Add(to, text);
+            }
+        }
+        return moved;
+    }
+
+    private static async Task<IResult?> CheckTargetAsync(EndpointSpec spec, TargetGuard guard, HeraldOptions options, CancellationToken cancellationToken) =>
+        await RefuseTargetAsync(spec, guard, options, cancellationToken) is { } reason ? Problems.Validation("url", reason) : null;
+
+    /// <summary>Why the endpoint's url may not be a target, phrased to follow "url"; null when it may.</summary>
+    private static async Task<string?> RefuseTargetAsync(EndpointSpec spec, TargetGuard guard, HeraldOptions options, CancellationToken cancellationToken)
     {
         var url = new Uri(spec.Url);
         if (options.RequireHttps && url.Scheme != Uri.UriSchemeHttps)
         {
-            return Problems.Validation("url", "must use https: this server runs with --require-https");
+            return "must use https: this server runs with --require-https";
         }
-        return await guard.CheckUrlAsync(url, cancellationToken) is { } reason ? Problems.Validation("url", reason) : null;
+        return await guard.CheckUrlAsync(url, cancellationToken);
     }
 
     private static IResult List(HttpContext context, HeraldStore store, EndpointCatalog catalog)

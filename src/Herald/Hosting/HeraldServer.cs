@@ -100,6 +100,7 @@ public static class HeraldServer
             v1.MapOrgsApi();
             v1.MapEventTypesApi();
             v1.MapEndpointsApi();
+            v1.MapApplinksApi();
             v1.MapEventsApi();
             v1.MapDeliveriesApi();
 
