@@ -109,10 +109,6 @@ public static partial class EndpointSpecParser
         {
             errors.Add("template", "is allowed only when format is template");
         }
-        if (format == "template")
-        {
-            NotYetSupported(errors, "format", "templates");
-        }
         var sourceFieldKey = r.String("source_field_key", maxLength: 256);
         var destinationFieldKey = r.String("destination_field_key", maxLength: 256);
 

@@ -6,6 +6,7 @@ using Herald.Core.Validation;
 using Herald.Delivery;
 using Herald.Hosting;
 using Herald.Storage;
+using Herald.Templates;
 
 namespace Herald.Api;
 
@@ -61,6 +62,10 @@ public static class EndpointsApi
         {
             return Problems.Validation(relocate is null ? errors : Relocate(errors, relocate));
         }
+        if (TemplateProblem(parsed.Spec) is { } templateProblem)
+        {
+            return templateProblem;
+        }
         if (await RefuseTargetAsync(parsed.Spec, guard, options, context.RequestAborted) is { } reason)
         {
             var (path, message) = relocate?.Invoke("url", reason) ?? ("url", reason);
@@ -94,6 +99,12 @@ public static class EndpointsApi
         }
         return moved;
     }
+
+    /// <summary>A template that does not parse is refused when saved, not discovered at the first delivery.</summary>
+    private static IResult? TemplateProblem(EndpointSpec spec) =>
+        spec.Template is { } source && !BodyTemplate.TryParse(source, out _, out var error)
+            ? Problems.Validation("template", error ?? "does not parse")
+            : null;
 
     private static async Task<IResult?> CheckTargetAsync(EndpointSpec spec, TargetGuard guard, HeraldOptions options, CancellationToken cancellationToken) =>
         await RefuseTargetAsync(spec, guard, options, cancellationToken) is { } reason ? Problems.Validation("url", reason) : null;
@@ -172,6 +183,10 @@ public static class EndpointsApi
         if (parsed is null)
         {
             return Problems.Validation(errors);
+        }
+        if (TemplateProblem(parsed.Spec) is { } templateProblem)
+        {
+            return templateProblem;
         }
         if (await CheckTargetAsync(parsed.Spec, guard, options, context.RequestAborted) is { } refused)
         {

@@ -8,7 +8,24 @@ using Microsoft.Data.Sqlite;
 namespace Herald.Bench;
 
 /// <summary>The two yardsticks measured in every run, against the same receiver on the same machine.</summary>
-public sealed record BaselineResult(double HttpPerSecond, int HttpMessages, double NaivePerSecond, int NaiveMessages);
+public sealed record BaselineResult(Throughput Http, Throughput Naive);
+
+/// <summary>
+/// A rate, and the CPU time this process spent per message meanwhile: the CPU figure holds up
+/// better than the rate when other programs share the machine.
+/// </summary>
+public sealed record Throughput(int Messages, double PerSecond, double CpuMsPerMessage)
+{
+    public static Throughput Measure(int messages, long startTimestamp, long endTimestamp, TimeSpan cpuAtStart) =>
+        new(messages, Baselines.Rate(messages, startTimestamp, endTimestamp), (CpuTime() - cpuAtStart).TotalMilliseconds / Math.Max(1, messages));
+
+    /// <summary>CPU time used by this process so far, all threads, user and kernel.</summary>
+    public static TimeSpan CpuTime()
+    {
+        using var self = System.Diagnostics.Process.GetCurrentProcess();
+        return self.TotalProcessorTime;
+    }
+}
 
 /// <summary>
 /// What Herald's delivery rate is compared with. <see cref="HttpAsync"/> is the physical limit:
@@ -23,7 +40,7 @@ public static class Baselines
         var http = await HttpAsync(receiver, options.Events, options.Workers, cancellationToken);
         var naiveCount = Math.Min(options.Events, options.NaiveCap);
         var naive = await NaiveAsync(receiver, naiveCount, options.Workers, Path.Combine(workDir, "naive.db"), cancellationToken);
-        return new BaselineResult(http, options.Events, naive, naiveCount);
+        return new BaselineResult(http, naive);
     }
 
     /// <summary>A body the size and shape of Herald's envelope (DESIGN §4) for message <paramref name="n"/>.</summary>
@@ -35,7 +52,7 @@ public static class Baselines
     }
 
     /// <summary>Messages per second a plain <see cref="HttpClient"/> POSTs to the receiver with <paramref name="concurrency"/> in flight.</summary>
-    public static async Task<double> HttpAsync(BenchReceiver receiver, int count, int concurrency, CancellationToken cancellationToken)
+    public static async Task<Throughput> HttpAsync(BenchReceiver receiver, int count, int concurrency, CancellationToken cancellationToken)
     {
         var bodies = new byte[count][];
         for (var i = 0; i < count; i++)
@@ -46,6 +63,7 @@ public static class Baselines
         var url = new Uri(receiver.Url("/baseline/http"));
         receiver.Reset(0);
         var next = -1;
+        var cpu = Throughput.CpuTime();
         var started = Stopwatch.GetTimestamp();
         var senders = Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
         {
@@ -59,7 +77,7 @@ public static class Baselines
             }
         }, cancellationToken));
         await Task.WhenAll(senders);
-        return Rate(count, started, Stopwatch.GetTimestamp());
+        return Throughput.Measure(count, started, Stopwatch.GetTimestamp(), cpu);
     }
 
     /// <summary>
@@ -67,7 +85,7 @@ public static class Baselines
     /// (WAL, synchronous=FULL, as Herald's). Each worker has its own connection and thread and
     /// blocks like the simple code it models; SQLite lets one writer in at a time.
     /// </summary>
-    public static async Task<double> NaiveAsync(BenchReceiver receiver, int count, int concurrency, string databasePath, CancellationToken cancellationToken)
+    public static async Task<Throughput> NaiveAsync(BenchReceiver receiver, int count, int concurrency, string databasePath, CancellationToken cancellationToken)
     {
         var connectionString = new SqliteConnectionStringBuilder
         {
@@ -96,6 +114,7 @@ public static class Baselines
         var url = new Uri(receiver.Url("/baseline/naive"));
         receiver.Reset(0);
         var next = -1;
+        var cpu = Throughput.CpuTime();
         var started = Stopwatch.GetTimestamp();
         // Dedicated threads: these workers block in SQLite's lock waits, and must not starve the
         // thread pool that the in-process receiver runs on.
@@ -128,7 +147,7 @@ public static class Baselines
         }, cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default));
         await Task.WhenAll(workers);
         cancellationToken.ThrowIfCancellationRequested();
-        return Rate(count, started, Stopwatch.GetTimestamp());
+        return Throughput.Measure(count, started, Stopwatch.GetTimestamp(), cpu);
     }
 
     private static readonly MediaTypeHeaderValue Json = new("application/json");

@@ -35,10 +35,11 @@ public sealed class BenchReceiver : IAsyncDisposable
 
     public static async Task<BenchReceiver> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        // The empty builder: no configuration files to watch, no logging, no routing; Kestrel alone.
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.WebHost.UseKestrelCore();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
-        BenchLogging.Quiet(builder.Services);
         var app = builder.Build();
         BenchReceiver? receiver = null;
         app.Run(async context =>

@@ -18,9 +18,9 @@ public sealed record BenchResult(
     double PeakRssMb,
     DateTimeOffset StartedAt)
 {
-    public double RatioHttp => Baselines.HttpPerSecond > 0 ? Measurement.DeliveredPerSecond / Baselines.HttpPerSecond : 0;
+    public double RatioHttp => Baselines.Http.PerSecond > 0 ? Measurement.DeliveredPerSecond / Baselines.Http.PerSecond : 0;
 
-    public double RatioNaive => Baselines.NaivePerSecond > 0 ? Measurement.DeliveredPerSecond / Baselines.NaivePerSecond : 0;
+    public double RatioNaive => Baselines.Naive.PerSecond > 0 ? Measurement.DeliveredPerSecond / Baselines.Naive.PerSecond : 0;
 }
 
 /// <summary>Writes results as the table people read and the JSON lines scripts compare (DESIGN §9).</summary>
@@ -53,9 +53,13 @@ public static class BenchReport
             json.WriteNumber("e2e_p99_ms", Math.Round(m.EndToEndP99Ms, 2));
             json.WriteNumber("duration_s", Math.Round(m.DurationSeconds, 2));
             json.WriteNumber("peak_rss_mb", Math.Round(r.PeakRssMb, 1));
-            json.WriteNumber("baseline_http_per_s", Math.Round(r.Baselines.HttpPerSecond, 1));
-            json.WriteNumber("baseline_naive_per_s", Math.Round(r.Baselines.NaivePerSecond, 1));
-            json.WriteNumber("baseline_naive_messages", r.Baselines.NaiveMessages);
+            json.WriteNumber("cpu_ms_per_delivery", Math.Round(m.CpuMsPerDelivery, 3));
+            json.WriteNumber("db_round_trips_per_event", Math.Round(m.DatabaseRoundTripsPerEvent, 2));
+            json.WriteNumber("baseline_http_per_s", Math.Round(r.Baselines.Http.PerSecond, 1));
+            json.WriteNumber("baseline_http_cpu_ms", Math.Round(r.Baselines.Http.CpuMsPerMessage, 3));
+            json.WriteNumber("baseline_naive_per_s", Math.Round(r.Baselines.Naive.PerSecond, 1));
+            json.WriteNumber("baseline_naive_cpu_ms", Math.Round(r.Baselines.Naive.CpuMsPerMessage, 3));
+            json.WriteNumber("baseline_naive_messages", r.Baselines.Naive.Messages);
             json.WriteNumber("ratio_http", Math.Round(r.RatioHttp, 3));
             json.WriteNumber("ratio_naive", Math.Round(r.RatioNaive, 3));
             json.WriteStartObject("machine");
@@ -87,8 +91,10 @@ public static class BenchReport
             ("e2e p50 / p99 ms", r => $"{Ms(r.Measurement.EndToEndP50Ms)} / {Ms(r.Measurement.EndToEndP99Ms)}"),
             ("duration s", r => r.Measurement.DurationSeconds.ToString("0.0", Invariant)),
             ("peak RSS MB", r => r.PeakRssMb.ToString("0", Invariant)),
-            ("baseline http/s", r => Rate(r.Baselines.HttpPerSecond)),
-            ("baseline naive/s", r => $"{Rate(r.Baselines.NaivePerSecond)} ({r.Baselines.NaiveMessages:N0} msgs)"),
+            ("CPU ms / delivery", r => r.Measurement.CpuMsPerDelivery.ToString("0.00", Invariant)),
+            ("db round trips / event", r => r.Measurement.DatabaseRoundTripsPerEvent.ToString("0.0", Invariant)),
+            ("baseline http/s", r => $"{Rate(r.Baselines.Http.PerSecond)} ({r.Baselines.Http.CpuMsPerMessage.ToString("0.00", Invariant)} CPU ms each)"),
+            ("baseline naive/s", r => $"{Rate(r.Baselines.Naive.PerSecond)} ({r.Baselines.Naive.Messages:N0} msgs, {r.Baselines.Naive.CpuMsPerMessage.ToString("0.00", Invariant)} CPU ms each)"),
             ("delivered / http", r => r.RatioHttp.ToString("0.00", Invariant)),
             ("delivered / naive", r => r.RatioNaive.ToString("0.00", Invariant)),
         };

@@ -12,7 +12,9 @@ public sealed record ScenarioMeasurement(
     double PublishP99Ms,
     double EndToEndP50Ms,
     double EndToEndP99Ms,
-    double DurationSeconds);
+    double DurationSeconds,
+    double CpuMsPerDelivery,
+    double DatabaseRoundTripsPerEvent);
 
 /// <summary>
 /// One way of loading Herald. Scenarios differ in topology (one process on SQLite today; several

@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using Herald.Hosting;
+using Herald.Storage;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 
@@ -57,7 +58,7 @@ public static class ThroughputScenario
                 }
             }
             await WarmUpAsync(context, client, cancellationToken);
-            return await PublishAndWaitAsync(context, client, cancellationToken);
+            return await PublishAndWaitAsync(context, client, app.Services.GetRequiredService<HeraldStore>(), cancellationToken);
         }
         finally
         {
@@ -100,7 +101,7 @@ public static class ThroughputScenario
         }
     }
 
-    private static async Task<ScenarioMeasurement> PublishAndWaitAsync(ScenarioContext context, HttpClient client, CancellationToken cancellationToken)
+    private static async Task<ScenarioMeasurement> PublishAndWaitAsync(ScenarioContext context, HttpClient client, HeraldStore store, CancellationToken cancellationToken)
     {
         var options = context.Options;
         var events = options.Events;
@@ -112,6 +113,8 @@ public static class ThroughputScenario
         var published = 0;
         var next = -1;
 
+        var roundTrips = store.RoundTrips;
+        var cpu = Throughput.CpuTime();
         var started = Stopwatch.GetTimestamp();
         using var progressStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var progress = options.Json
@@ -166,6 +169,8 @@ public static class ThroughputScenario
                 }
                 await Task.Delay(10, cancellationToken);
             }
+            var cpuUsed = Throughput.CpuTime() - cpu;
+            var roundTripsUsed = store.RoundTrips - roundTrips;
 
             var endToEnd = new List<double>((int)expected);
             var lastDelivery = 0L;
@@ -187,7 +192,9 @@ public static class ThroughputScenario
                 Percentiles.Of(publishSorted, 99),
                 Percentiles.Of(endToEndSorted, 50),
                 Percentiles.Of(endToEndSorted, 99),
-                Stopwatch.GetElapsedTime(started, lastDelivery).TotalSeconds);
+                Stopwatch.GetElapsedTime(started, lastDelivery).TotalSeconds,
+                cpuUsed.TotalMilliseconds / expected,
+                (double)roundTripsUsed / events);
         }
         finally
         {

@@ -94,13 +94,13 @@ public sealed class AttemptRunner(
     {
         if (!Fanout.IsBatch(endpoint.Spec))
         {
-            return Payloads.Build(endpoint, deliveries[0].Event, deliveries[0].Id);
+            return Payloads.Build(endpoint, deliveries[0].Event, deliveries[0].Id, deliveries[0].AttemptCount + 1);
         }
         using var buffer = new MemoryStream();
         buffer.WriteByte((byte)'[');
         for (var i = 0; i < deliveries.Count; i++)
         {
-            var item = Payloads.Build(endpoint, deliveries[i].Event, deliveries[i].Id);
+            var item = Payloads.Build(endpoint, deliveries[i].Event, deliveries[i].Id, deliveries[i].AttemptCount + 1);
             if (item.Error is not null)
             {
                 return new PayloadResult([], $"delivery {deliveries[i].Id}: {item.Error}");

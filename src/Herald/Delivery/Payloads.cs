@@ -1,8 +1,10 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Herald.Core;
 using Herald.Core.Model;
+using Herald.Templates;
 
 namespace Herald.Delivery;
 
@@ -11,14 +13,41 @@ public static class Payloads
 {
     public const string EnvelopeVersion = "1.0.0";
 
+    // Parsed templates by source text: shared by every endpoint with the same template, parsed once.
+    private static readonly ConcurrentDictionary<string, BodyTemplate> Templates = new(StringComparer.Ordinal);
+
     /// <summary>The body for one delivery, or the reason none can be built (the attempt fails with it).</summary>
-    public static PayloadResult Build(Endpoint endpoint, HeraldEvent evt, string deliveryId) => endpoint.Spec.Format switch
+    public static PayloadResult Build(Endpoint endpoint, HeraldEvent evt, string deliveryId, int attempt) => endpoint.Spec.Format switch
     {
         // The published bytes, untouched: a CyberTracker receiver gets exactly what the device sent.
         "raw" => new PayloadResult(evt.Data, null),
         "ushahidi" => Ushahidi(endpoint, evt),
+        "template" => Template(endpoint, evt, deliveryId, attempt),
         _ => new PayloadResult(Envelope(evt, endpoint.Id, deliveryId), null),
     };
+
+    private static PayloadResult Template(Endpoint endpoint, HeraldEvent evt, string deliveryId, int attempt)
+    {
+        var source = endpoint.Spec.Template!;
+        if (!Templates.TryGetValue(source, out var template))
+        {
+            if (!BodyTemplate.TryParse(source, out template, out var error))
+            {
+                return new PayloadResult([], "the template does not parse: " + error);
+            }
+            if (Templates.Count > 10_000)
+            {
+                Templates.Clear();
+            }
+            Templates[source] = template;
+        }
+        var context = new TemplateContext(
+            evt.Id, evt.Type, Times.Format(evt.OccurredAt ?? evt.CreatedAt), evt.TriggeredByJson,
+            evt.Resource?.Type, evt.Resource?.Id, evt.Data,
+            endpoint.Id, endpoint.Spec.Name, endpoint.Spec.Url, deliveryId, attempt);
+        var (body, renderError) = template.Render(context);
+        return new PayloadResult(body, renderError);
+    }
 
     private static void WriteStringOrNull(Utf8JsonWriter w, string name, string? value)
     {

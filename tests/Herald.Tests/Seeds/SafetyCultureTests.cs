@@ -103,3 +103,61 @@ public sealed class SafetyCultureTests : IAsyncLifetime
             found["data"]!.AsArray().Select(e => e!["id"]!.GetValue<string>()));
     }
 }
+
+/// <summary>SafetyCulture's own webhook body, produced by a template endpoint from a published event.</summary>
+public sealed class SafetyCultureTemplateTests
+{
+    [Fact]
+    public async Task TemplateEndpoint_ReproducesTheInspectionStartedBody()
+    {
+        await using var receiver = await TestReceiver.StartAsync();
+        await using var server = await HeraldTestServer.StartAsync();
+        await (await server.Client.PostJsonAsync("/v1/endpoints", new JsonObject
+        {
+            ["name"] = "SafetyCulture-compatible",
+            ["url"] = receiver.Url("/sc"),
+            ["format"] = "template",
+            ["template"] = Templates.BodyTemplateTests.SafetyCultureTemplate,
+        })).ExpectStatusAsync(HttpStatusCode.Created);
+
+        var document = JsonNode.Parse(Templates.BodyTemplateTests.SafetyCultureBody)!;
+        await (await server.Client.PostJsonAsync("/v1/events", new JsonObject
+        {
+            ["type"] = "inspection.started",
+            ["resource"] = new JsonObject { ["type"] = "inspection", ["id"] = document.At("data.audit.audit_id")!.GetValue<string>() },
+            ["triggered_by"] = new JsonObject
+            {
+                ["type"] = "user",
+                ["id"] = document.At("event.triggered_by.user")!.GetValue<string>(),
+                ["name"] = document.At("event.triggered_by.name")!.GetValue<string>(),
+            },
+            ["occurred_at"] = document.At("event.date_triggered")!.GetValue<string>(),
+            ["data"] = document["data"]!.DeepClone(),
+        })).ExpectStatusAsync(HttpStatusCode.Accepted);
+
+        var request = (await receiver.WaitForAsync(1, TimeSpan.FromSeconds(10)))[0];
+        Assert.True(JsonNode.DeepEquals(document, request.Json()), request.BodyText);
+    }
+
+    [Fact]
+    public async Task TemplateThatDoesNotParse_Is422_AndOneThatRendersBadJson_FailsTheAttemptWithTheReason()
+    {
+        await using var receiver = await TestReceiver.StartAsync();
+        await using var server = await HeraldTestServer.StartAsync();
+        var unparsable = await server.Client.PostJsonAsync("/v1/endpoints", new JsonObject
+        {
+            ["name"] = "broken", ["url"] = receiver.Url(), ["format"] = "template", ["template"] = "{% if %}",
+        });
+        var problem = await unparsable.ReadJsonAsync((HttpStatusCode)422);
+        Assert.NotNull(problem.At("errors.template"));
+
+        var endpoint = await (await server.Client.PostJsonAsync("/v1/endpoints", new JsonObject
+        {
+            ["name"] = "not json", ["url"] = receiver.Url(), ["format"] = "template", ["template"] = "{\"type\": {{ event.type }}}",
+        })).ReadJsonAsync(HttpStatusCode.Created);
+        var attempt = await (await server.Client.PostAsync($"/v1/endpoints/{endpoint["id"]}/test", null)).ReadJsonAsync(HttpStatusCode.OK);
+        Assert.Null(attempt["response"]);
+        Assert.Contains("valid JSON", attempt["error"]!.GetValue<string>());
+        Assert.Empty(receiver.Requests);
+    }
+}
