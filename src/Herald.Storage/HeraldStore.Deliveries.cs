@@ -181,6 +181,42 @@ public sealed partial class HeraldStore
         return 0;
     }
 
+    /// <summary>
+    /// The rate limit of an endpoint, shared by every process through the database: a send may go
+    /// out only when the previous one left at least one spacing ago, and the spacing is measured from
+    /// the actual send, so deliveries that come back late can never crowd a window. A delivery that
+    /// must wait is put back, due at its estimated turn (a queue horizon, so waiting deliveries spread
+    /// out instead of all returning at once); at its turn it asks again.
+    /// </summary>
+    public Task<SlotDecision> TakeSendSlotAsync(string deliveryId, string endpointId, double ratePerSecond) => WriteAsync((c, t) =>
+    {
+        var nowUs = _time.GetUtcNow().ToUnixTimeMilliseconds() * 1000;
+        // rate_limit is a ceiling: sends are spaced 10 % wider than 1/rate, and the early-send
+        // tolerance stays well inside that margin.
+        var spacingUs = (long)Math.Ceiling(1_100_000 / ratePerSecond);
+        var toleranceUs = Math.Min(2_000, spacingUs / 20);
+        var state = c.Query(t, "SELECT next_free_us, queue_until_us FROM rate_limits WHERE endpoint_id = @ep",
+            r => (NextFree: r.GetInt64(0), QueueUntil: r.GetInt64(1)), ("@ep", endpointId));
+        var (nextFree, queueUntil) = state.Count > 0 ? state[0] : (0L, 0L);
+        if (nowUs >= nextFree - toleranceUs)
+        {
+            nextFree = Math.Max(nextFree, nowUs) + spacingUs;
+            SaveRateState(c, t, endpointId, nextFree, Math.Max(queueUntil, nextFree));
+            return SlotDecision.SendNow;
+        }
+        var turn = Math.Max(queueUntil, nextFree);
+        SaveRateState(c, t, endpointId, nextFree, turn + spacingUs);
+        c.Execute(t, "UPDATE deliveries SET status = 'pending', lease_until = NULL, next_attempt_at = @turn, updated_at = @now WHERE id = @id AND status = 'delivering'",
+            ("@id", deliveryId), ("@turn", (turn + 999) / 1000), ("@now", Now));
+        return SlotDecision.Deferred;
+    });
+
+    private static void SaveRateState(DbConnection c, DbTransaction t, string endpointId, long nextFree, long queueUntil) =>
+        c.Execute(t, """
+            INSERT INTO rate_limits (endpoint_id, next_free_us, queue_until_us) VALUES (@ep, @next, @queue)
+            ON CONFLICT (endpoint_id) DO UPDATE SET next_free_us = excluded.next_free_us, queue_until_us = excluded.queue_until_us
+            """, ("@ep", endpointId), ("@next", nextFree), ("@queue", queueUntil));
+
     /// <summary>Hands leased deliveries back unattempted (shutdown, or an endpoint found disabled at send time).</summary>
     public Task ReleaseAsync(IReadOnlyCollection<string> ids, bool park) => WriteAsync((c, t) =>
     {

@@ -41,6 +41,8 @@ public sealed partial class HeraldStore
         if (changed > 0)
         {
             ApplyEnabledState(c, t, endpoint.Id, endpoint.Enabled);
+            c.Execute(t, "UPDATE deliveries SET fifo = @fifo WHERE endpoint_id = @id AND status IN ('pending', 'delivering') AND fifo <> @fifo",
+                ("@fifo", endpoint.Fifo ? 1 : 0), ("@id", endpoint.Id));
         }
         return changed == 0 ? null : endpoint;
     });

@@ -59,9 +59,9 @@ public sealed partial class HeraldStore
             return;
         }
         using var insert = c.Command(t, """
-            INSERT INTO deliveries (id, org_id, event_id, endpoint_id, status, attempt_count, scheduled_failures, next_attempt_at, lease_until, created_at, updated_at)
-            VALUES (@id, @org, @event, @endpoint, @status, 0, 0, @due, @lease, @at, @at)
-            """, ("@id", null), ("@org", e.OrgId), ("@event", e.Id), ("@endpoint", null), ("@due", null), ("@status", null), ("@lease", null), ("@at", createdAt));
+            INSERT INTO deliveries (id, org_id, event_id, endpoint_id, status, attempt_count, scheduled_failures, next_attempt_at, lease_until, created_at, updated_at, fifo)
+            VALUES (@id, @org, @event, @endpoint, @status, 0, 0, @due, @lease, @at, @at, @fifo)
+            """, ("@id", null), ("@org", e.OrgId), ("@event", e.Id), ("@endpoint", null), ("@due", null), ("@status", null), ("@lease", null), ("@at", createdAt), ("@fifo", 0));
         insert.Prepare();
         foreach (var delivery in newEvent.Deliveries)
         {
@@ -70,6 +70,7 @@ public sealed partial class HeraldStore
             insert.Parameters[4].Value = delivery.DueAt is { } due ? Times.ToUnixMs(due) : createdAt;
             insert.Parameters[5].Value = delivery.Leased ? "delivering" : "pending";
             insert.Parameters[6].Value = delivery.Leased ? createdAt + (long)ManualLease.TotalMilliseconds : DBNull.Value;
+            insert.Parameters[8].Value = delivery.Fifo ? 1 : 0;
             insert.ExecuteNonQuery();
         }
     }

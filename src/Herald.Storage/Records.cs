@@ -16,7 +16,11 @@ public sealed record StoredEndpoint(
     byte[] Spec,
     byte[] Secrets,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt)
+{
+    /// <summary>The endpoint's ordering is fifo; its open deliveries follow it when it changes.</summary>
+    public bool Fifo { get; init; }
+}
 
 /// <summary>One page of a list, newest first, and the cursor of the next page.</summary>
 public sealed record Page<T>(IReadOnlyList<T> Items, string? NextCursor);
@@ -43,6 +47,9 @@ public sealed record NewDelivery(string Id, string EndpointId)
 
     /// <summary>When it is first due, if not at once: a deferred endpoint's next interval.</summary>
     public DateTimeOffset? DueAt { get; init; }
+
+    /// <summary>Sent one at a time, in publish order, with the endpoint's other FIFO deliveries.</summary>
+    public bool Fifo { get; init; }
 }
 
 /// <summary>A delivery a worker holds a lease on, with its event.</summary>
@@ -60,6 +67,13 @@ public sealed record ClaimedDelivery(
 
     /// <summary>The deferred batch it is sent in; the batch id is the request's webhook-id on every retry.</summary>
     public string? BatchId { get; init; }
+}
+
+/// <summary>What the rate limiter decided: send now, or the delivery was put back until about its turn.</summary>
+public enum SlotDecision
+{
+    SendNow,
+    Deferred,
 }
 
 /// <summary>What one attempt did to its delivery: written with the attempt in one transaction.</summary>

@@ -124,10 +124,7 @@ public static partial class EndpointSpecParser
             {
                 errors.Add("rate_limit", "must be greater than 0 and at most 100000 requests per second");
             }
-            else if (rateLimit is not null)
-            {
-                NotYetSupported(errors, "rate_limit", "rate limits");
-            }
+
         }
 
         var ordering = r.String("ordering") ?? "none";
@@ -135,9 +132,9 @@ public static partial class EndpointSpecParser
         {
             errors.Add("ordering", "must be none or fifo");
         }
-        else if (ordering == "fifo")
+        else if (ordering == "fifo" && delivery.Batch)
         {
-            NotYetSupported(errors, "ordering", "FIFO ordering");
+            errors.Add("ordering", "fifo cannot be combined with batched deferred delivery: a batch already carries its events in publish order");
         }
 
         var enabled = r.Bool("enabled") ?? existing?.Spec.Enabled ?? true;
@@ -192,11 +189,6 @@ public static partial class EndpointSpecParser
         };
         return new ParsedEndpoint(spec, newSecret);
     }
-
-    // Capabilities the contract names but this build does not deliver yet are refused rather than
-    // accepted and silently ignored: a receiver must never get something other than what was configured.
-    private static void NotYetSupported(ValidationErrors errors, string path, string what) =>
-        errors.Add(path, $"{what} are not supported by this version of Herald");
 
     private static string? ReadUrl(ObjectReader r)
     {

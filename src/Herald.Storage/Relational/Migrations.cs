@@ -113,5 +113,14 @@ internal static class Migrations
         (3, "deferred batches", """
             ALTER TABLE deliveries ADD COLUMN batch_id TEXT NULL;
             """),
+        (4, "fifo ordering and rate limits", """
+            ALTER TABLE deliveries ADD COLUMN fifo INTEGER NOT NULL DEFAULT 0;
+            CREATE INDEX deliveries_open_by_endpoint ON deliveries(endpoint_id, id) WHERE status IN ('pending', 'delivering');
+            CREATE TABLE rate_limits (
+                endpoint_id TEXT PRIMARY KEY,
+                next_free_us BIGINT NOT NULL,
+                queue_until_us BIGINT NOT NULL
+            );
+            """),
     ];
 }

@@ -60,8 +60,9 @@ internal sealed class SqliteDialect : IDialect
     public string ClaimSql => """
         UPDATE deliveries SET status = 'delivering', lease_until = @lease, updated_at = @now
         WHERE id IN (
-            SELECT id FROM deliveries
+            SELECT id FROM deliveries d
             WHERE status = 'pending' AND next_attempt_at <= @now
+              AND (fifo = 0 OR id = (SELECT MIN(o.id) FROM deliveries o WHERE o.endpoint_id = d.endpoint_id AND o.status IN ('pending', 'delivering')))
             ORDER BY next_attempt_at
             LIMIT @limit)
         RETURNING id

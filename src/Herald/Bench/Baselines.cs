@@ -54,11 +54,6 @@ public static class Baselines
     /// <summary>Messages per second a plain <see cref="HttpClient"/> POSTs to the receiver with <paramref name="concurrency"/> in flight.</summary>
     public static async Task<Throughput> HttpAsync(BenchReceiver receiver, int count, int concurrency, CancellationToken cancellationToken)
     {
-        var bodies = new byte[count][];
-        for (var i = 0; i < count; i++)
-        {
-            bodies[i] = EnvelopeLike(i);
-        }
         using var client = NewClient(concurrency);
         var url = new Uri(receiver.Url("/baseline/http"));
         receiver.Reset(0);
@@ -70,7 +65,8 @@ public static class Baselines
             int i;
             while ((i = Interlocked.Increment(ref next)) < count)
             {
-                using var content = new ByteArrayContent(bodies[i]);
+                // Built per message, as Herald builds each payload; a microsecond beside the request.
+                using var content = new ByteArrayContent(EnvelopeLike(i));
                 content.Headers.ContentType = Json;
                 using var response = await client.PostAsync(url, content, cancellationToken);
                 EnsureOk(response.StatusCode, "the HTTP baseline");
@@ -105,11 +101,6 @@ public static class Baselines
                     delivered_at INTEGER NULL)
                 """);
         }
-        var bodies = new byte[count][];
-        for (var i = 0; i < count; i++)
-        {
-            bodies[i] = EnvelopeLike(i);
-        }
         using var client = NewClient(concurrency);
         var url = new Uri(receiver.Url("/baseline/naive"));
         receiver.Reset(0);
@@ -124,14 +115,15 @@ public static class Baselines
             int i;
             while ((i = Interlocked.Increment(ref next)) < count && !cancellationToken.IsCancellationRequested)
             {
+                var body = EnvelopeLike(i);
                 long id;
                 using (var insert = connection.BeginTransaction())
                 {
                     id = (long)Execute(connection, insert, "INSERT INTO outbox (body, status, created_at) VALUES (@b, 'pending', @t) RETURNING id",
-                        ("@b", bodies[i]), ("@t", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()))!;
+                        ("@b", body), ("@t", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()))!;
                     insert.Commit();
                 }
-                using (var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(bodies[i]) })
+                using (var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) })
                 {
                     request.Content.Headers.ContentType = Json;
                     using var response = client.Send(request, cancellationToken);

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Text;
+using System.Text.Json.Nodes;
 using Herald.Hosting;
 using Herald.Storage;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -50,8 +50,9 @@ public static class ThroughputScenario
             for (var i = 0; i < options.Endpoints; i++)
             {
                 // Defaults throughout: the standard signature scheme with a generated secret, the envelope format.
-                using var created = await client.PostAsJsonAsync("/v1/endpoints",
-                    new Dictionary<string, string> { ["name"] = $"bench-{i}", ["url"] = context.Receiver.Url($"/hook/{i}") }, cancellationToken);
+                var body = new JsonObject { ["name"] = $"bench-{i}", ["url"] = context.Receiver.Url($"/hook/{i}") };
+                using var content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
+                using var created = await client.PostAsync("/v1/endpoints", content, cancellationToken);
                 if (created.StatusCode != HttpStatusCode.Created)
                 {
                     throw new BenchException($"Creating endpoint bench-{i} got {(int)created.StatusCode}: {await created.Content.ReadAsStringAsync(cancellationToken)}");

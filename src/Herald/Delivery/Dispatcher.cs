@@ -176,6 +176,12 @@ public sealed class Dispatcher(
                 await store.ReleaseAsync([delivery.Id], park: true);
                 return;
             }
+            if (endpoint.Spec.RateLimit is { } rate
+                && await store.TakeSendSlotAsync(delivery.Id, endpoint.Id, rate) == SlotDecision.Deferred)
+            {
+                // Put back until its turn: waiting here would hold a worker that other endpoints need.
+                return;
+            }
             await runner.RunAsync(delivery, endpoint, manual: false, _sendCancellation!.Token);
         }
         catch (OperationCanceledException) when (_sendCancellation!.IsCancellationRequested)

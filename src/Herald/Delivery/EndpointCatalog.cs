@@ -83,7 +83,10 @@ public sealed class EndpointCatalog
             new StoredSecrets(endpoint.Secrets.Current, endpoint.Secrets.Previous, endpoint.Secrets.PreviousUntil is { } until ? Times.ToUnixMs(until) : null),
             HostJson.Default.StoredSecrets);
         return new StoredEndpoint(endpoint.Id, endpoint.OrgId, endpoint.Spec.Name, endpoint.Spec.Enabled, endpoint.DisabledReason,
-            endpoint.CircuitOpen, _box.Seal(spec), _box.Seal(secrets), endpoint.CreatedAt, endpoint.UpdatedAt);
+            endpoint.CircuitOpen, _box.Seal(spec), _box.Seal(secrets), endpoint.CreatedAt, endpoint.UpdatedAt)
+        {
+            Fifo = endpoint.Spec.Ordering == "fifo",
+        };
     }
 
     private sealed record OrgEndpoints(Endpoint[] All, Dictionary<string, Endpoint> ById);

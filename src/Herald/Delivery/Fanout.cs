@@ -54,7 +54,11 @@ public static class Fanout
 
     /// <summary>One new delivery per endpoint, due now or, for a deferred endpoint, at its next interval.</summary>
     public static List<NewDelivery> NewDeliveries(IEnumerable<Endpoint> endpoints, DateTimeOffset now) =>
-        [.. endpoints.Select(e => new NewDelivery(Ids.New(Ids.Delivery, now), e.Id) { DueAt = FirstDue(e.Spec.Delivery, now) })];
+        [.. endpoints.Select(e => new NewDelivery(Ids.New(Ids.Delivery, now), e.Id)
+        {
+            DueAt = FirstDue(e.Spec.Delivery, now),
+            Fifo = e.Spec.Ordering == "fifo",
+        })];
 
     /// <summary>
     /// Deferred deliveries go out at the next multiple of the interval since the Unix epoch, so all
