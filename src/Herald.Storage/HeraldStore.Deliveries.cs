@@ -140,17 +140,23 @@ public sealed partial class HeraldStore
                 .Select(g => (IReadOnlyList<ClaimedDelivery>)[.. g.OrderBy(d => d.Event.Id, StringComparer.Ordinal)])];
         });
 
-    /// <summary>Records an attempt and moves its delivery on, in one transaction.</summary>
-    public async Task CompleteAsync(AttemptOutcome outcome)
+    /// <summary>
+    /// Records an attempt and moves its delivery on, in one transaction, with what the attempt means
+    /// for its endpoint: failures counted toward the circuit breaker and auto-disable, a success
+    /// closing an open circuit, a 410 disabling it. A disabling outcome carries its
+    /// <c>herald.endpoint.disabled</c> event, stored in the same transaction.
+    /// </summary>
+    public async Task<HealthChange> CompleteAsync(AttemptOutcome outcome)
     {
-        await WriteAsync((c, t) => Complete(c, t, outcome));
-        if (outcome.Health is { } health)
+        var change = await WriteAsync((c, t) => Complete(c, t, outcome));
+        if (outcome.Health is { } health && change != HealthChange.None)
         {
             EndpointsChanged?.Invoke(health.OrgId);
         }
+        return change;
     }
 
-    private int Complete(DbConnection c, DbTransaction t, AttemptOutcome outcome)
+    private HealthChange Complete(DbConnection c, DbTransaction t, AttemptOutcome outcome)
     {
         var a = outcome.Attempt;
         c.Execute(t, "INSERT INTO attempts (id, delivery_id, started_at, duration_ms, request, response, error) VALUES (@id, @d, @s, @ms, @req, @res, @err)",
@@ -159,27 +165,116 @@ public sealed partial class HeraldStore
             ("@res", a.Response is null ? null : JsonSerializer.Serialize(a.Response, StorageJson.Default.AttemptResponse)),
             ("@err", a.Error));
         // Only a delivery still leased moves on: one deleted (cancelled) meanwhile stays cancelled.
+        // While its endpoint's circuit is open, a delivery waits parked rather than on its schedule.
         c.Execute(t, """
             UPDATE deliveries SET status = @status, attempt_count = attempt_count + 1, scheduled_failures = @sf,
-                next_attempt_at = @next, lease_until = NULL, updated_at = @now
+                next_attempt_at = CASE WHEN @status = 'pending' AND EXISTS (SELECT 1 FROM endpoints e WHERE e.id = deliveries.endpoint_id AND e.circuit_open = 1)
+                                       THEN NULL ELSE @next END,
+                lease_until = NULL, updated_at = @now
             WHERE id = @id AND status = 'delivering'
             """,
             ("@id", a.DeliveryId), ("@status", DeliveryStatuses.Name(outcome.Status)), ("@sf", outcome.ScheduledFailures),
             ("@next", outcome.NextAttemptAt is { } next ? Times.ToUnixMs(next) : null), ("@now", Now));
-        if (outcome.Health is { DisableReason: { } reason } health)
-        {
-            if (c.Execute(t, "UPDATE endpoints SET enabled = 0, disabled_reason = @r, updated_at = @now WHERE id = @id AND enabled = 1",
-                    ("@r", reason), ("@now", Now), ("@id", health.EndpointId)) > 0)
-            {
-                ApplyEnabledState(c, t, health.EndpointId, enabled: false);
-                if (outcome.FollowUp is { } followUp)
-                {
-                    InsertEvent(c, t, followUp);
-                }
-            }
-        }
-        return 0;
+        return outcome.Health is { } health ? ApplyHealth(c, t, health, outcome.FollowUp) : HealthChange.None;
     }
+
+    private HealthChange ApplyHealth(DbConnection c, DbTransaction t, EndpointHealth health, NewEvent? followUp)
+    {
+        var now = Now;
+        var state = c.Query(t, "SELECT enabled, circuit_open, consecutive_failures, failing_since FROM endpoints WHERE id = @id",
+            r => (Enabled: r.GetInt64(0) != 0, Open: r.GetInt64(1) != 0, Failures: r.GetInt64(2), FailingSince: r.NullableInt64(3)),
+            ("@id", health.EndpointId));
+        if (state.Count == 0)
+        {
+            return HealthChange.None;
+        }
+        var (enabled, open, failures, failingSince) = state[0];
+        if (health.Acknowledged)
+        {
+            c.Execute(t, "UPDATE endpoints SET consecutive_failures = 0, failing_since = NULL, circuit_open = 0, probe_at = NULL WHERE id = @id",
+                ("@id", health.EndpointId));
+            if (!open)
+            {
+                return HealthChange.None;
+            }
+            // The first success closes the circuit and the backlog drains.
+            if (enabled)
+            {
+                ApplyEnabledState(c, t, health.EndpointId, enabled: true);
+            }
+            return HealthChange.CircuitClosed;
+        }
+
+        var reason = health.DisableReason;
+        failures++;
+        failingSince ??= now;
+        if (reason is null && now - failingSince.Value >= (long)health.Policy.AutoDisableAfter.TotalMilliseconds)
+        {
+            reason = $"Every attempt failed since {Times.Format(Times.FromUnixMs(failingSince.Value))}, with no success for {Durations.Format(health.Policy.AutoDisableAfter)}.";
+        }
+        if (reason is not null && enabled)
+        {
+            c.Execute(t, """
+                UPDATE endpoints SET enabled = 0, disabled_reason = @r, circuit_open = 0, probe_at = NULL,
+                    consecutive_failures = @f, failing_since = @since, updated_at = @now
+                WHERE id = @id
+                """, ("@r", reason), ("@f", failures), ("@since", failingSince), ("@now", now), ("@id", health.EndpointId));
+            ApplyEnabledState(c, t, health.EndpointId, enabled: false);
+            if (followUp is not null)
+            {
+                InsertEvent(c, t, followUp with { Event = followUp.Event with { Data = OperationalReason(followUp.Event.Data, reason) } });
+            }
+            return HealthChange.Disabled;
+        }
+        var opens = !open && failures >= health.Policy.FailureThreshold;
+        c.Execute(t, """
+            UPDATE endpoints SET consecutive_failures = @f, failing_since = @since,
+                circuit_open = CASE WHEN @opens = 1 THEN 1 ELSE circuit_open END,
+                probe_at = CASE WHEN @opens = 1 OR circuit_open = 1 THEN @probe ELSE probe_at END
+            WHERE id = @id
+            """, ("@f", failures), ("@since", failingSince), ("@opens", opens ? 1 : 0),
+            ("@probe", now + (long)health.Policy.ProbeInterval.TotalMilliseconds), ("@id", health.EndpointId));
+        if (!opens)
+        {
+            return HealthChange.None;
+        }
+        // Paused: the waiting deliveries are parked, so the pause consumes none of their attempts.
+        c.Execute(t, "UPDATE deliveries SET next_attempt_at = NULL, updated_at = @now WHERE endpoint_id = @id AND status = 'pending'",
+            ("@id", health.EndpointId), ("@now", now));
+        return HealthChange.CircuitOpened;
+    }
+
+    /// <summary>Puts the disabling reason decided in the transaction into the notification's data.</summary>
+    private static byte[] OperationalReason(byte[] data, string reason)
+    {
+        var node = System.Text.Json.Nodes.JsonNode.Parse(data)!.AsObject();
+        node["reason"] = reason;
+        return JsonSerializer.SerializeToUtf8Bytes(node);
+    }
+
+    /// <summary>
+    /// Leases one waiting delivery of each open-circuit endpoint whose probe is due, and moves its
+    /// next probe an interval on: one probe per endpoint per interval, whatever the number of processes.
+    /// </summary>
+    public Task<IReadOnlyList<ClaimedDelivery>> ClaimProbesAsync(TimeSpan lease, TimeSpan probeInterval) => WriteAsync<IReadOnlyList<ClaimedDelivery>>((c, t) =>
+    {
+        var now = Now;
+        var due = c.Query(t, "SELECT id FROM endpoints WHERE circuit_open = 1 AND enabled = 1 AND probe_at <= @now", r => r.GetString(0), ("@now", now));
+        var claimed = new List<ClaimedDelivery>();
+        foreach (var endpointId in due)
+        {
+            c.Execute(t, "UPDATE endpoints SET probe_at = @next WHERE id = @id", ("@next", now + (long)probeInterval.TotalMilliseconds), ("@id", endpointId));
+            var probe = c.Scalar(t, "SELECT id FROM deliveries WHERE endpoint_id = @ep AND status = 'pending' ORDER BY id LIMIT 1", ("@ep", endpointId)) as string;
+            if (probe is null)
+            {
+                continue;
+            }
+            c.Execute(t, "UPDATE deliveries SET status = 'delivering', lease_until = @lease, updated_at = @now WHERE id = @id",
+                ("@id", probe), ("@now", now), ("@lease", now + (long)lease.TotalMilliseconds));
+            claimed.AddRange(LoadClaimed(c, t, [probe], DeliveryStatus.Pending));
+        }
+        return claimed;
+    });
 
     /// <summary>
     /// The rate limit of an endpoint, shared by every process through the database: a send may go
@@ -237,11 +332,21 @@ public sealed partial class HeraldStore
             ? c.Execute(t, "UPDATE deliveries SET status = 'pending', lease_until = NULL, next_attempt_at = COALESCE(next_attempt_at, @now), updated_at = @now WHERE status = 'delivering'", ("@now", Now))
             : 0);
 
-    /// <summary>When the earliest pending delivery is due, or null when none is.</summary>
-    public DateTimeOffset? NextDueAt() => Read(c =>
-        c.Scalar(null, "SELECT MIN(next_attempt_at) FROM deliveries WHERE status = 'pending'") is { } value
-            ? Times.FromUnixMs(Convert.ToInt64(value))
-            : (DateTimeOffset?)null);
+    /// <summary>
+    /// When the dispatcher has work next: the earliest due delivery and the earliest circuit probe,
+    /// in one query (an idle server makes this one query a second).
+    /// </summary>
+    public (DateTimeOffset? Delivery, DateTimeOffset? Probe) NextDue() => Read(c => c.Query(null, """
+        SELECT (SELECT MIN(next_attempt_at) FROM deliveries WHERE status = 'pending'),
+               (SELECT MIN(probe_at) FROM endpoints WHERE circuit_open = 1 AND enabled = 1)
+        """, r => (r.NullableInt64(0) is { } d ? Times.FromUnixMs(d) : (DateTimeOffset?)null,
+                   r.NullableInt64(1) is { } p ? Times.FromUnixMs(p) : (DateTimeOffset?)null))[0]);
+
+    /// <summary>Deliveries waiting or being sent, and endpoints whose circuit is open: the gauges of /metrics, in one query.</summary>
+    public (long QueueDepth, long OpenCircuits) Gauges() => Read(c => c.Query(null, """
+        SELECT (SELECT COUNT(*) FROM deliveries WHERE status IN ('pending', 'delivering')),
+               (SELECT COUNT(*) FROM endpoints WHERE circuit_open = 1)
+        """, r => (r.GetInt64(0), r.GetInt64(1)))[0]);
 
     /// <summary>
     /// Re-queues, with a fresh schedule, the failed deliveries of an endpoint whose events were
@@ -256,6 +361,4 @@ public sealed partial class HeraldStore
             ("@org", orgId), ("@ep", endpointId), ("@next", endpointEnabled ? Now : null), ("@now", Now),
             ("@since", Times.ToUnixMs(since)), ("@until", Times.ToUnixMs(until))));
 
-    /// <summary>Deliveries waiting to be sent (queue depth for metrics).</summary>
-    public long CountPending() => Read(c => Convert.ToInt64(c.Scalar(null, "SELECT COUNT(*) FROM deliveries WHERE status IN ('pending', 'delivering')")));
 }

@@ -96,8 +96,11 @@ public sealed partial class HeraldStore
     /// <summary>Enables or disables an endpoint; enabling clears the disabled reason.</summary>
     public Task<StoredEndpoint?> SetEndpointEnabledAsync(string orgId, string id, bool enabled, string? reason) => ChangeEndpointsAsync(orgId, (c, t) =>
     {
-        var changed = c.Execute(t, "UPDATE endpoints SET enabled = @e, disabled_reason = @r, updated_at = @now WHERE org_id = @org AND id = @id",
-            ("@e", enabled ? 1 : 0), ("@r", enabled ? null : reason), ("@now", Now), ("@org", orgId), ("@id", id));
+        // Enabling is an administrator's "try again": it also closes the circuit and forgets the failures.
+        var changed = c.Execute(t, enabled
+                ? "UPDATE endpoints SET enabled = 1, disabled_reason = NULL, circuit_open = 0, probe_at = NULL, consecutive_failures = 0, failing_since = NULL, updated_at = @now WHERE org_id = @org AND id = @id"
+                : "UPDATE endpoints SET enabled = 0, disabled_reason = @r, updated_at = @now WHERE org_id = @org AND id = @id",
+            ("@r", reason), ("@now", Now), ("@org", orgId), ("@id", id));
         if (changed > 0)
         {
             ApplyEnabledState(c, t, id, enabled);

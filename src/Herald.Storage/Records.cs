@@ -85,5 +85,20 @@ public sealed record AttemptOutcome(
     EndpointHealth? Health = null,
     NewEvent? FollowUp = null);
 
-/// <summary>A change to an endpoint's standing that came out of an attempt (410 Gone disables it).</summary>
-public sealed record EndpointHealth(string OrgId, string EndpointId, string? DisableReason);
+/// <summary>
+/// What one request says about its endpoint's health: acknowledged or not, or gone (410, with the
+/// reason to disable it). Counted once per request, so a failed batch is one failure.
+/// </summary>
+public sealed record EndpointHealth(string OrgId, string EndpointId, bool Acknowledged, string? DisableReason, HealthPolicy Policy);
+
+/// <summary>The circuit breaker and auto-disable settings (DESIGN §3).</summary>
+public sealed record HealthPolicy(int FailureThreshold, TimeSpan ProbeInterval, TimeSpan AutoDisableAfter);
+
+/// <summary>How an attempt changed its endpoint's standing.</summary>
+public enum HealthChange
+{
+    None,
+    CircuitOpened,
+    CircuitClosed,
+    Disabled,
+}

@@ -122,5 +122,9 @@ internal static class Migrations
                 queue_until_us BIGINT NOT NULL
             );
             """),
+        (5, "circuit probes", """
+            ALTER TABLE endpoints ADD COLUMN probe_at BIGINT NULL;
+            CREATE INDEX endpoints_open_circuits ON endpoints(probe_at) WHERE circuit_open = 1;
+            """),
     ];
 }

@@ -16,7 +16,10 @@ public static class OperationsApi
                 : Problems.Status(503, "Service Unavailable", "The database is not reachable."))
             .WithTags("Operations").Produces<HealthStatus>().ProducesProblem(503);
         app.MapGet("/metrics", (HeraldStore store, HeraldMetrics metrics) =>
-                Results.Text(metrics.Render(store.CountPending(), store.RoundTrips), "text/plain; version=0.0.4; charset=utf-8"))
+            {
+                var (queueDepth, openCircuits) = store.Gauges();
+                return Results.Text(metrics.Render(queueDepth, openCircuits, store.RoundTrips), "text/plain; version=0.0.4; charset=utf-8");
+            })
             .WithTags("Operations").Produces<string>(200, "text/plain");
     }
 }

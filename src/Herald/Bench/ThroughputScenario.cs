@@ -186,7 +186,7 @@ public static class ThroughputScenario
             var publishSorted = publishMs.Order().ToArray();
             var endToEndSorted = endToEnd.Order().ToArray();
             return new ScenarioMeasurement(
-                "sqlite",
+                store.Backend,
                 Baselines.Rate(events, started, allAccepted),
                 Baselines.Rate(expected, started, lastDelivery),
                 Percentiles.Of(publishSorted, 50),

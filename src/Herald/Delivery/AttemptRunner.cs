@@ -20,9 +20,15 @@ public sealed class AttemptRunner(
     EndpointCatalog catalog,
     HttpSender sender,
     HeraldMetrics metrics,
+    HeraldOptions options,
     TimeProvider time,
     ILogger<AttemptRunner> logger)
 {
+    /// <summary>Consecutive failed requests that open an endpoint's circuit (DESIGN §3).</summary>
+    public const int CircuitThreshold = 10;
+
+    private readonly HealthPolicy healthPolicy = new(CircuitThreshold, options.CircuitProbeInterval, options.AutoDisableAfter);
+
 
     /// <summary>Runs the attempt and stores its outcome; returns the attempt as logged.</summary>
     public async Task<Attempt> RunAsync(ClaimedDelivery delivery, Endpoint endpoint, bool manual, CancellationToken cancellationToken)
@@ -58,18 +64,15 @@ public sealed class AttemptRunner(
             result.Status, RetryAfter.Parse(result.RetryAfter, now), first.PreviousStatus, manual, first.DueAt,
             first.ScheduledFailures, endpoint.Spec.Retry, now, Random.Shared.NextDouble());
 
-        EndpointHealth? health = null;
-        NewEvent? followUp = null;
-        if (decision.Gone)
-        {
-            var reason = $"The receiver answered 410 Gone at {Times.Format(now)}.";
-            health = new EndpointHealth(endpoint.OrgId, endpoint.Id, reason);
-            followUp = OperationalEvents.EndpointDisabled(catalog.ForOrg(endpoint.OrgId), endpoint, reason, now);
-            LogMessages.EndpointDisabled(logger, endpoint.Id, "410 Gone");
-        }
+        var acknowledged = result.Status is >= 200 and < 300;
+        var goneReason = decision.Gone ? $"The receiver answered 410 Gone at {Times.Format(now)}." : null;
+        var health = new EndpointHealth(endpoint.OrgId, endpoint.Id, acknowledged, goneReason, healthPolicy);
+        // Any failure may be the one that disables the endpoint (410, or failing for the auto-disable
+        // period); the store decides in the transaction and stores this notification with it.
+        var followUp = acknowledged ? null : OperationalEvents.EndpointDisabled(catalog.ForOrg(endpoint.OrgId), endpoint, goneReason ?? "", now);
 
         var attempts = new List<Attempt>(deliveries.Count);
-        var completions = new List<Task>(deliveries.Count);
+        var completions = new List<Task<HealthChange>>(deliveries.Count);
         foreach (var delivery in deliveries)
         {
             var attempt = new Attempt(Ids.New(Ids.Attempt, startedAt), delivery.Id, Times.Truncate(startedAt),
@@ -80,11 +83,20 @@ public sealed class AttemptRunner(
                 delivery == first ? health : null, delivery == first ? followUp : null)));
             metrics.DeliveryOutcome(decision.Status);
         }
-        await Task.WhenAll(completions);
-        metrics.AttemptFinished(result.Duration, result.Status is >= 200 and < 300);
-        if (followUp is not null)
+        var change = (await Task.WhenAll(completions))[0];
+        metrics.AttemptFinished(result.Duration, acknowledged);
+        switch (change)
         {
-            metrics.EventAccepted(followUp.Deliveries.Count);
+            case HealthChange.Disabled:
+                metrics.EventAccepted(followUp!.Deliveries.Count);
+                LogMessages.EndpointDisabled(logger, endpoint.Id, goneReason is null ? "failing for the auto-disable period" : "410 Gone");
+                break;
+            case HealthChange.CircuitOpened:
+                LogMessages.CircuitOpened(logger, endpoint.Id, healthPolicy.FailureThreshold);
+                break;
+            case HealthChange.CircuitClosed:
+                LogMessages.CircuitClosed(logger, endpoint.Id);
+                break;
         }
         return attempts;
     }

@@ -52,6 +52,7 @@ public sealed class Dispatcher(
     private readonly HashSet<Task> _inFlight = [];
     private readonly Lock _gate = new();
     private CancellationTokenSource? _sendCancellation;
+    private bool _probeDue;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -72,6 +73,10 @@ public sealed class Dispatcher(
                 {
                     claimNow = await signal.WaitAsync(IdlePoll, stoppingToken) || claimNow;
                     continue;
+                }
+                if (_probeDue)
+                {
+                    await ProbeAsync();
                 }
                 if (claimNow)
                 {
@@ -121,13 +126,30 @@ public sealed class Dispatcher(
 
     private TimeSpan UntilNextDue()
     {
-        var next = store.NextDueAt();
+        var (delivery, probe) = store.NextDue();
+        var now = time.GetUtcNow();
+        if (probe is { } probeAt && probeAt <= now)
+        {
+            _probeDue = true;
+        }
+        DateTimeOffset? next = delivery is null ? probe : probe is null ? delivery : delivery < probe ? delivery : probe;
         if (next is null)
         {
             return IdlePoll;
         }
-        var wait = next.Value - time.GetUtcNow();
+        var wait = next.Value - now;
         return wait <= TimeSpan.Zero ? TimeSpan.Zero : wait < IdlePoll ? wait : IdlePoll;
+    }
+
+    /// <summary>One waiting delivery per open-circuit endpoint whose probe is due, sent outside its schedule.</summary>
+    private async Task ProbeAsync()
+    {
+        _probeDue = false;
+        foreach (var probe in await store.ClaimProbesAsync(Lease, options.CircuitProbeInterval))
+        {
+            var endpoint = catalog.Find(probe.OrgId, probe.EndpointId);
+            Start(() => ProcessAsync(probe, endpoint, isProbe: true));
+        }
     }
 
     /// <summary>Each claimed delivery goes out on its own task, except a deferred batch endpoint's, which go out together.</summary>
@@ -166,14 +188,21 @@ public sealed class Dispatcher(
         }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
-    private async Task ProcessAsync(ClaimedDelivery delivery, Endpoint? endpoint)
+    private async Task ProcessAsync(ClaimedDelivery delivery, Endpoint? endpoint, bool isProbe = false)
     {
         try
         {
-            if (endpoint is null || !endpoint.Spec.Enabled)
+            if (endpoint is null || !endpoint.Spec.Enabled || (endpoint.CircuitOpen && !isProbe))
             {
-                // Deleted (its deliveries were cancelled) or disabled since the claim: hand it back parked.
+                // Deleted (its deliveries were cancelled), disabled, or paused by its circuit since the
+                // claim: hand it back parked, no attempt used.
                 await store.ReleaseAsync([delivery.Id], park: true);
+                return;
+            }
+            if (isProbe)
+            {
+                // A probe tests the receiver; failing, it leaves the delivery's schedule as it was.
+                await runner.RunAsync(delivery, endpoint, manual: true, _sendCancellation!.Token);
                 return;
             }
             if (endpoint.Spec.RateLimit is { } rate
@@ -201,7 +230,7 @@ public sealed class Dispatcher(
         IReadOnlyList<IReadOnlyList<ClaimedDelivery>> batches = [claimed];
         try
         {
-            if (!endpoint.Spec.Enabled)
+            if (!endpoint.Spec.Enabled || endpoint.CircuitOpen)
             {
                 await store.ReleaseAsync([.. claimed.Select(d => d.Id)], park: true);
                 return;

@@ -49,7 +49,7 @@ public sealed class HeraldMetrics
         }
     }
 
-    public string Render(long queueDepth, long databaseRoundTrips)
+    public string Render(long queueDepth, long openCircuits, long databaseRoundTrips)
     {
         var s = new StringBuilder();
         Counter(s, "herald_events_accepted_total", "Events accepted (202) by the publish API.", Interlocked.Read(ref _eventsAccepted));
@@ -74,6 +74,8 @@ public sealed class HeraldMetrics
         s.Append("herald_attempt_duration_seconds_count ").Append(cumulative).Append('\n');
         s.Append("# HELP herald_queue_depth Deliveries pending or being sent.\n# TYPE herald_queue_depth gauge\n");
         s.Append("herald_queue_depth ").Append(queueDepth).Append('\n');
+        s.Append("# HELP herald_open_circuits Endpoints whose circuit breaker is open (paused, probing).\n# TYPE herald_open_circuits gauge\n");
+        s.Append("herald_open_circuits ").Append(openCircuits).Append('\n');
         Counter(s, "herald_db_queries_total", "Database reads and write jobs (an idle server makes about one a second).", databaseRoundTrips);
         return s.ToString();
     }

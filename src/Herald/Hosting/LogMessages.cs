@@ -32,6 +32,12 @@ internal static partial class LogMessages
     [LoggerMessage(2003, LogLevel.Warning, "Endpoint {EndpointId} disabled: {Reason}")]
     public static partial void EndpointDisabled(ILogger logger, string endpointId, string reason);
 
+    [LoggerMessage(2005, LogLevel.Warning, "Endpoint {EndpointId}: circuit opened after {Failures} consecutive failed requests; probing once per probe interval")]
+    public static partial void CircuitOpened(ILogger logger, string endpointId, int failures);
+
+    [LoggerMessage(1005, LogLevel.Information, "Endpoint {EndpointId}: circuit closed by a successful request; its backlog is released")]
+    public static partial void CircuitClosed(ILogger logger, string endpointId);
+
     [LoggerMessage(3001, LogLevel.Error, "Unhandled error on {Method} {Path}")]
     public static partial void UnhandledRequestError(ILogger logger, string method, string path, Exception exception);
 }

@@ -351,7 +351,14 @@ public sealed class DeliveryTests : IAsyncLifetime
         await CreateEndpointAsync(client, new JsonObject { ["retry"] = Retry("1h") }, "/pending");
         _receiver.Responder = (r, i) => r.Path == "/pending" ? ResponsePlan.Status(500) : ResponsePlan.Ok;
         var published = await PublishAsync(client, new JsonObject { ["type"] = "a.b", ["data"] = 1 });
+        // Pending after its first failed attempt (not merely pending before the first attempt).
+        await _receiver.WaitForAsync("/pending", 1, Wait);
         var pending = await WaitForStatusAsync(client, published["id"]!.GetValue<string>(), "pending");
+        while (pending["attempt_count"]!.GetValue<int>() < 1)
+        {
+            await Task.Delay(20);
+            pending = await DeliveryOfEventAsync(client, published["id"]!.GetValue<string>());
+        }
         var due = pending["next_attempt_at"]!.GetValue<string>();
 
         var after = await (await client.PostAsync($"/v1/deliveries/{pending["id"]}/retry", null)).ReadJsonAsync(HttpStatusCode.Accepted);
