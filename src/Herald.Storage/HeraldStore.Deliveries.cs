@@ -313,12 +313,15 @@ public sealed partial class HeraldStore
             """, ("@ep", endpointId), ("@next", nextFree), ("@queue", queueUntil));
 
     /// <summary>Hands leased deliveries back unattempted (shutdown, or an endpoint found disabled at send time).</summary>
-    public Task ReleaseAsync(IReadOnlyCollection<string> ids, bool park) => WriteAsync((c, t) =>
+    /// <param name="ids">The leased deliveries.</param>
+    /// <param name="park">Wait with no due time (disabled endpoint, open circuit) instead of being due again.</param>
+    /// <param name="dueAt">When they are due again, if not at their previous due time.</param>
+    public Task ReleaseAsync(IReadOnlyCollection<string> ids, bool park, DateTimeOffset? dueAt = null) => WriteAsync((c, t) =>
     {
         foreach (var id in ids)
         {
-            c.Execute(t, "UPDATE deliveries SET status = 'pending', lease_until = NULL, next_attempt_at = CASE WHEN @park = 1 THEN NULL ELSE next_attempt_at END, updated_at = @now WHERE id = @id AND status = 'delivering'",
-                ("@id", id), ("@park", park ? 1 : 0), ("@now", Now));
+            c.Execute(t, "UPDATE deliveries SET status = 'pending', lease_until = NULL, next_attempt_at = CASE WHEN @park = 1 THEN NULL ELSE COALESCE(@due, next_attempt_at) END, updated_at = @now WHERE id = @id AND status = 'delivering'",
+                ("@id", id), ("@park", park ? 1 : 0), ("@due", dueAt is { } due ? Times.ToUnixMs(due) : null), ("@now", Now));
         }
         return 0;
     });

@@ -7,8 +7,8 @@ namespace Herald.Storage.Relational;
 /// Group commit: every write of the process goes through one connection, and the jobs that queue
 /// up while a transaction commits are run together in the next one. One fsync then secures many
 /// publishes and completions, which is what lets a durable (synchronous=FULL) store keep up with
-/// thousands of deliveries a second. Each job runs in its own savepoint, so one job's failure
-/// (a unique name taken) rolls back that job alone.
+/// thousands of deliveries a second. When one job fails (a unique name taken), the batch is rolled
+/// back and run again one job per transaction, so that job alone fails.
 /// </summary>
 internal sealed class BatchWriter : IAsyncDisposable
 {
@@ -61,29 +61,73 @@ internal sealed class BatchWriter : IAsyncDisposable
             _connection ??= _open();
             // Microsoft.Data.Sqlite begins IMMEDIATE: the write lock is taken up front, never upgraded mid-batch.
             using var transaction = _connection.BeginTransaction();
-            for (var i = 0; i < batch.Count; i++)
+            var allRan = true;
+            foreach (var job in batch)
             {
-                batch[i].Run(_connection, transaction);
+                if (!job.Run(_connection, transaction))
+                {
+                    allRan = false;
+                    break;
+                }
             }
-            // Checkpoint: nothing below is reported to a caller before this commit is durable.
-            transaction.Commit();
+            if (allRan)
+            {
+                // Checkpoint: nothing below is reported to a caller before this commit is durable.
+                transaction.Commit();
+                foreach (var job in batch)
+                {
+                    job.Publish();
+                }
+                return;
+            }
+            transaction.Rollback();
         }
         catch (Exception e)
         {
-            // The whole transaction is gone: fail every job that had not already failed on its own,
-            // and start the next batch on a fresh connection in case this one is broken.
+            // The whole transaction is gone: fail every job, and start the next batch on a fresh
+            // connection in case this one is broken.
             foreach (var job in batch)
             {
                 job.Abandon(e);
             }
-            _connection?.Dispose();
-            _connection = null;
+            ResetConnection();
             return;
         }
+        // A job failed (a unique name taken, say): its writes must not ride along with the others',
+        // so the batch runs again one job per transaction, and only that job fails.
         foreach (var job in batch)
         {
+            RunAlone(job);
+        }
+    }
+
+    private void RunAlone(IJob job)
+    {
+        try
+        {
+            using var transaction = _connection!.BeginTransaction();
+            if (job.Run(_connection, transaction))
+            {
+                transaction.Commit();
+            }
+            else
+            {
+                transaction.Rollback();
+            }
             job.Publish();
         }
+        catch (Exception e)
+        {
+            job.Abandon(e);
+            ResetConnection();
+            _connection = _open();
+        }
+    }
+
+    private void ResetConnection()
+    {
+        _connection?.Dispose();
+        _connection = null;
     }
 
     public async ValueTask DisposeAsync()
@@ -94,33 +138,31 @@ internal sealed class BatchWriter : IAsyncDisposable
 
     private interface IJob
     {
-        void Run(DbConnection connection, DbTransaction transaction);
+        /// <summary>Runs the work; false when it threw (the exception is kept for its caller).</summary>
+        bool Run(DbConnection connection, DbTransaction transaction);
         void Abandon(Exception e);
         void Publish();
     }
 
     private sealed class Job<T>(Func<DbConnection, DbTransaction, T> work) : IJob
     {
-        private static int _savepoints;
         private T? _result;
         private Exception? _error;
 
         public TaskCompletionSource<T> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public void Run(DbConnection connection, DbTransaction transaction)
+        public bool Run(DbConnection connection, DbTransaction transaction)
         {
-            var name = "j" + Interlocked.Increment(ref _savepoints);
-            connection.Execute(transaction, "SAVEPOINT " + name);
+            _error = null;
             try
             {
                 _result = work(connection, transaction);
-                connection.Execute(transaction, "RELEASE SAVEPOINT " + name);
+                return true;
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
                 _error = e;
-                connection.Execute(transaction, "ROLLBACK TO SAVEPOINT " + name);
-                connection.Execute(transaction, "RELEASE SAVEPOINT " + name);
+                return false;
             }
         }
 

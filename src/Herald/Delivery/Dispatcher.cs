@@ -49,7 +49,12 @@ public sealed class Dispatcher(
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(90);
     // One request per endpoint per interval; beyond this many pending payloads, the rest go in the next requests.
     private const int MaxBatch = 1000;
+    private static readonly TimeSpan BusyEndpointBackoff = TimeSpan.FromSeconds(1);
     private readonly HashSet<Task> _inFlight = [];
+    // Per endpoint: work running, and work claimed but waiting for the endpoint's share of workers.
+    private readonly Dictionary<string, int> _runningByEndpoint = [];
+    private readonly Dictionary<string, Queue<Func<Task>>> _waitingByEndpoint = [];
+
     private readonly Lock _gate = new();
     private CancellationTokenSource? _sendCancellation;
     private bool _probeDue;
@@ -148,7 +153,7 @@ public sealed class Dispatcher(
         foreach (var probe in await store.ClaimProbesAsync(Lease, options.CircuitProbeInterval))
         {
             var endpoint = catalog.Find(probe.OrgId, probe.EndpointId);
-            Start(() => ProcessAsync(probe, endpoint, isProbe: true));
+            Start(probe.EndpointId, [probe.Id], () => ProcessAsync(probe, endpoint, isProbe: true));
         }
     }
 
@@ -161,17 +166,85 @@ public sealed class Dispatcher(
             if (endpoint is not null && Fanout.IsBatch(endpoint.Spec))
             {
                 var members = group.ToList();
-                Start(() => ProcessBatchAsync(endpoint, members));
+                Start(endpoint.Id, [.. members.Select(d => d.Id)], () => ProcessBatchAsync(endpoint, members));
                 continue;
             }
             foreach (var delivery in group)
             {
-                Start(() => ProcessAsync(delivery, endpoint));
+                Start(delivery.EndpointId, [delivery.Id], () => ProcessAsync(delivery, endpoint));
             }
         }
     }
 
-    private void Start(Func<Task> work)
+    /// <summary>
+    /// Runs work for an endpoint within its share of the workers, so a slow or hanging receiver
+    /// cannot take every worker from the healthy ones. Work beyond the share waits in a short local
+    /// queue; beyond that, the deliveries go back to the database, due a moment later (no attempt used).
+    /// </summary>
+    private void Start(string endpointId, IReadOnlyList<string> deliveryIds, Func<Task> work)
+    {
+        var share = EndpointShare;
+        var overflow = false;
+        lock (_gate)
+        {
+            var running = _runningByEndpoint.GetValueOrDefault(endpointId);
+            if (running < share)
+            {
+                _runningByEndpoint[endpointId] = running + 1;
+            }
+            else
+            {
+                if (!_waitingByEndpoint.TryGetValue(endpointId, out var queue))
+                {
+                    queue = new Queue<Func<Task>>();
+                    _waitingByEndpoint[endpointId] = queue;
+                }
+                if (queue.Count < share * 2)
+                {
+                    queue.Enqueue(work);
+                    return;
+                }
+                overflow = true;
+            }
+        }
+        Run(overflow
+            // Over its share and its queue: back to the database, due a moment later; no attempt used.
+            ? () => store.ReleaseAsync([.. deliveryIds], park: false, dueAt: time.GetUtcNow() + BusyEndpointBackoff)
+            : Counted(endpointId, work));
+    }
+
+    /// <summary>Work that holds one of its endpoint's slots; when it ends, the endpoint's next waiting work takes the slot.</summary>
+    private Func<Task> Counted(string endpointId, Func<Task> work) => async () =>
+    {
+        try
+        {
+            await work();
+        }
+        finally
+        {
+            Func<Task>? next = null;
+            lock (_gate)
+            {
+                if (_waitingByEndpoint.TryGetValue(endpointId, out var queue) && queue.TryDequeue(out next))
+                {
+                    if (queue.Count == 0)
+                    {
+                        _waitingByEndpoint.Remove(endpointId);
+                    }
+                }
+                else if (--_runningByEndpoint[endpointId] == 0)
+                {
+                    _runningByEndpoint.Remove(endpointId);
+                }
+            }
+            if (next is not null)
+            {
+                Run(Counted(endpointId, next));
+            }
+        }
+    };
+
+    private void Run(Func<Task> work)
     {
         var task = Task.Run(work);
         lock (_gate)
@@ -187,6 +260,9 @@ public sealed class Dispatcher(
             signal.Notify();
         }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
+
+    /// <summary>A quarter of the workers, at least four: one endpoint never holds them all.</summary>
+    private int EndpointShare => Math.Min(Math.Max(1, options.Workers), Math.Max(4, options.Workers / 4));
 
     private async Task ProcessAsync(ClaimedDelivery delivery, Endpoint? endpoint, bool isProbe = false)
     {

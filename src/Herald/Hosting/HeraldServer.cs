@@ -53,7 +53,10 @@ public static class HeraldServer
             await CheckSecretKeyAsync(store, box);
             await BootstrapAsync(store, options, dataDir, stdout);
 
-            var builder = WebApplication.CreateSlimBuilder();
+            // The content root is the install folder, not the working directory: the host watches its
+            // content root for configuration changes, and the data dir (written constantly) is often
+            // inside the working directory.
+            var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
             builder.WebHost.UseUrls(options.Urls);
             builder.WebHost.ConfigureKestrel(k =>
             {
