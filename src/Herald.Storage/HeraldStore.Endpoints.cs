@@ -22,8 +22,15 @@ public sealed partial class HeraldStore
         return result;
     }
 
+    /// <summary>Endpoints one organization may have: fan-out and the endpoint cache stay bounded.</summary>
+    public const int MaxEndpointsPerOrg = 10_000;
+
     public Task<StoredEndpoint> CreateEndpointAsync(StoredEndpoint endpoint) => ChangeEndpointsAsync(endpoint.OrgId, (c, t) =>
     {
+        if (Convert.ToInt64(c.Scalar(t, "SELECT COUNT(*) FROM endpoints WHERE org_id = @org", ("@org", endpoint.OrgId))) >= MaxEndpointsPerOrg)
+        {
+            throw new LimitException($"The organization already has {MaxEndpointsPerOrg} endpoints, the most it may have; delete some first.");
+        }
         EnsureNameFree(c, t, endpoint.OrgId, endpoint.Name, endpoint.Id);
         c.Execute(t, $"INSERT INTO endpoints ({EndpointColumns}) VALUES (@id, @org, @name, @enabled, @reason, @circuit, @spec, @secrets, @created, @updated)",
             EndpointArgs(endpoint));

@@ -5,6 +5,9 @@ namespace Herald.Storage;
 /// <summary>A unique name (organization, endpoint, event type) is already taken.</summary>
 public sealed class ConflictException(string message) : Exception(message);
 
+/// <summary>An organization has reached a limit on how many of something it may have.</summary>
+public sealed class LimitException(string message) : Exception(message);
+
 /// <summary>An endpoint row; spec and secrets are sealed by the host before they reach storage.</summary>
 public sealed record StoredEndpoint(
     string Id,

@@ -82,6 +82,10 @@ public static class EndpointsApi
         {
             return Problems.Conflict(e.Message);
         }
+        catch (LimitException e)
+        {
+            return Problems.Status(422, "Unprocessable Content", e.Message);
+        }
         // The only response that carries the secret, besides rotate (SysTrack: shown once).
         return ApiJson.Ok(EndpointView.ToResource(endpoint, parsed.NewSecret), 201);
     }

@@ -93,7 +93,14 @@ public static class HeraldServer
             var app = builder.Build();
             app.UseExceptionHandler(new ExceptionHandlerOptions
             {
-                StatusCodeSelector = e => e is BadHttpRequestException bad ? bad.StatusCode : 500,
+                // A database that is locked past the busy timeout, or unreachable, is a 503 to retry:
+                // nothing was committed, so nothing was accepted.
+                StatusCodeSelector = e => e switch
+                {
+                    BadHttpRequestException bad => bad.StatusCode,
+                    System.Data.Common.DbException => 503,
+                    _ => 500,
+                },
             });
             app.UseStatusCodePages();
             app.UseApiKeys();
@@ -138,6 +145,7 @@ public static class HeraldServer
         {
             404 => $"No route matches {request.Method} {request.Path}. The API is described at /openapi/v1.json.",
             405 => $"{request.Method} is not allowed on {request.Path}.",
+            503 => "The database is busy or unreachable; nothing was stored. Retry shortly.",
             415 => $"The Content-Type {(string.IsNullOrEmpty(request.ContentType) ? "(none)" : request.ContentType)} is not accepted here; send the body as application/json.",
             500 => "Herald failed to handle this request; the error is logged with its trace id.",
             _ => null,
