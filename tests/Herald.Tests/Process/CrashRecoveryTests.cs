@@ -12,18 +12,19 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
 {
     private static readonly string[] ShortSchedule = ["200ms", "500ms", "1s", "2s"];
 
-    [Fact]
-    public async Task KillDashNine_WhileDelivering_AllEventsArriveAfterRestart()
+    [Theory]
+    [InlineData(300, 16)]
+    [InlineData(3000, 64)]
+    public async Task KillDashNine_WhileDelivering_AllEventsArriveAfterRestart(int total, int workers)
     {
-        const int total = 300;
-        const int killAt = 120; // 40 %: inside the 25–75 % window with room on either side.
+        var killAt = total * 2 / 5; // 40 %: inside the 25–75 % window with room on either side.
         using var dataDir = TempDir.Create("herald-crash");
         var adminKey = HeraldProcess.NewAdminKey();
         await using var receiver = await TestReceiver.StartAsync();
         var tracker = new ReceiverLedger(total, killAt);
         receiver.Responder = tracker.Respond;
-        // 16 workers and 20–50 ms answers: ~450 deliveries a second, so the kill lands mid-stream.
-        string[] args = ["--workers", "16"];
+        // 20–50 ms answers keep hundreds of deliveries a second going, so the kill lands mid-stream.
+        string[] args = ["--workers", workers.ToString(System.Globalization.CultureInfo.InvariantCulture)];
 
         HeraldProcess? first = null;
         HeraldProcess? second = null;
