@@ -182,7 +182,9 @@ public sealed class AttemptRunner(
             var shown = value;
             if (name.Equals("Authorization", StringComparison.OrdinalIgnoreCase))
             {
-                shown = "Basic " + EndpointSpecParser.Mask;
+                // Always masked (DESIGN §10), keeping the scheme so the log still says what was sent.
+                var space = value.IndexOf(' ');
+                shown = space > 0 ? value[..(space + 1)] + EndpointSpecParser.Mask : EndpointSpecParser.Mask;
             }
             else if (spec.Headers.Any(h => h.Sensitive && h.Name.Equals(name, StringComparison.OrdinalIgnoreCase)))
             {
