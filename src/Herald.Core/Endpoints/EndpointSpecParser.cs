@@ -453,7 +453,7 @@ public static partial class EndpointSpecParser
                 }
                 return DeliveryPolicy.Immediate;
             case "deferred":
-                if (interval is null && !d.Has("interval"))
+                if (interval is null && d.Node("interval") is null)
                 {
                     r.Errors.Add("delivery.interval", "is required when mode is deferred");
                 }
@@ -466,6 +466,6 @@ public static partial class EndpointSpecParser
 
     private static bool IsToken(string name) => TokenRegex().IsMatch(name);
 
-    [GeneratedRegex("^[!#$%&'*+\\-.^_`|~0-9A-Za-z]+$")]
+    [GeneratedRegex("^[!#$%&'*+\\-.^_`|~0-9A-Za-z]+\\z")]
     private static partial Regex TokenRegex();
 }

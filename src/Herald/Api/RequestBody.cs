@@ -32,6 +32,12 @@ public static class RequestBody
     /// <summary>Parses bytes already read as one JSON object.</summary>
     public static (JsonBody? Body, IResult? Problem) ParseObject(byte[] raw)
     {
+        // The JSON reader checks structure, not the UTF-8 inside strings: a body with invalid bytes
+        // would fail later, mid-validation, or be stored with replacement characters.
+        if (!System.Text.Unicode.Utf8.IsValid(raw))
+        {
+            return (null, Problems.BadRequest("The body is not valid UTF-8."));
+        }
         JsonDocument document;
         try
         {

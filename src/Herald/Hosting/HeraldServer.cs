@@ -61,6 +61,8 @@ public static class HeraldServer
             builder.WebHost.ConfigureKestrel(k =>
             {
                 k.AddServerHeader = false;
+                // Long enough that an absurd id reaches Herald and gets a problem+json 404, not Kestrel's bare 414.
+                k.Limits.MaxRequestLineSize = 64 * 1024;
                 // Bodies are read with their own limits; this only stops absurd uploads early.
                 k.Limits.MaxRequestBodySize = Math.Max(options.MaxPayload, RequestBody.DefaultLimit) + 64 * 1024;
             });
@@ -104,7 +106,8 @@ public static class HeraldServer
             });
             app.UseStatusCodePages();
             app.UseApiKeys();
-            app.MapOpenApi("/openapi/{documentName}.json");
+            // The one document Herald has; any other name falls through to the problem+json 404.
+            app.MapOpenApi("/openapi/v1.json");
             app.MapOperationsApi();
             var v1 = app.MapGroup("/v1");
             v1.MapOrgsApi();
@@ -146,6 +149,7 @@ public static class HeraldServer
             404 => $"No route matches {request.Method} {request.Path}. The API is described at /openapi/v1.json.",
             405 => $"{request.Method} is not allowed on {request.Path}.",
             503 => "The database is busy or unreachable; nothing was stored. Retry shortly.",
+            413 => "The request body is larger than the limit.",
             415 => $"The Content-Type {(string.IsNullOrEmpty(request.ContentType) ? "(none)" : request.ContentType)} is not accepted here; send the body as application/json.",
             500 => "Herald failed to handle this request; the error is logged with its trace id.",
             _ => null,
