@@ -25,11 +25,14 @@ public sealed partial class HeraldStore
     /// <summary>Endpoints one organization may have: fan-out and the endpoint cache stay bounded.</summary>
     public const int MaxEndpointsPerOrg = 10_000;
 
+    /// <summary>The limit in force; tests lower it rather than create ten thousand endpoints.</summary>
+    internal int EndpointLimit { get; set; } = MaxEndpointsPerOrg;
+
     public Task<StoredEndpoint> CreateEndpointAsync(StoredEndpoint endpoint) => ChangeEndpointsAsync(endpoint.OrgId, (c, t) =>
     {
-        if (Convert.ToInt64(c.Scalar(t, "SELECT COUNT(*) FROM endpoints WHERE org_id = @org", ("@org", endpoint.OrgId))) >= MaxEndpointsPerOrg)
+        if (Convert.ToInt64(c.Scalar(t, "SELECT COUNT(*) FROM endpoints WHERE org_id = @org", ("@org", endpoint.OrgId))) >= EndpointLimit)
         {
-            throw new LimitException($"The organization already has {MaxEndpointsPerOrg} endpoints, the most it may have; delete some first.");
+            throw new LimitException($"The organization already has {EndpointLimit} endpoints, the most it may have; delete some first.");
         }
         EnsureNameFree(c, t, endpoint.OrgId, endpoint.Name, endpoint.Id);
         c.Execute(t, $"INSERT INTO endpoints ({EndpointColumns}) VALUES (@id, @org, @name, @enabled, @reason, @circuit, @spec, @secrets, @created, @updated)",
