@@ -3,6 +3,8 @@ using System.Text.Json.Nodes;
 using Herald.Schemas;
 using Herald.Tests.Api;
 
+using Herald.Tests.Seeds;
+
 namespace Herald.Tests.Cli;
 
 /// <summary>

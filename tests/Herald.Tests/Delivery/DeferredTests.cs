@@ -5,28 +5,13 @@ using Herald.Core;
 namespace Herald.Tests.Delivery;
 
 /// <summary>Deferred delivery (Ushahidi): pending deliveries leave at each interval, batched or one by one.</summary>
-public sealed class DeferredTests : IAsyncLifetime
+public sealed class DeferredTests : ServerWithReceiver
 {
-    private HeraldTestServer _server = null!;
-    private TestReceiver _receiver = null!;
-
-    public async Task InitializeAsync()
-    {
-        _server = await HeraldTestServer.StartAsync();
-        _receiver = await TestReceiver.StartAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _receiver.DisposeAsync();
-        await _server.DisposeAsync();
-    }
-
     private async Task<JsonNode> EndpointAsync(string path, bool batch, params string[] retry) =>
-        await (await _server.Client.PostJsonAsync("/v1/endpoints", new JsonObject
+        await (await Server.Client.PostJsonAsync("/v1/endpoints", new JsonObject
         {
             ["name"] = path,
-            ["url"] = _receiver.Url(path),
+            ["url"] = Receiver.Url(path),
             ["event_types"] = new JsonArray(path.Trim('/') + ".*"),
             ["delivery"] = new JsonObject { ["mode"] = "deferred", ["interval"] = "2s", ["batch"] = batch },
             ["retry"] = new JsonObject { ["schedule"] = new JsonArray([.. retry.Select(r => (JsonNode)r)]), ["jitter"] = 0 },
@@ -37,7 +22,7 @@ public sealed class DeferredTests : IAsyncLifetime
         var created = new List<DateTimeOffset>();
         for (var i = 0; i < count; i++)
         {
-            var accepted = await (await _server.Client.PostJsonAsync("/v1/events", new JsonObject { ["type"] = type, ["data"] = new JsonObject { ["n"] = i } }))
+            var accepted = await (await Server.Client.PostJsonAsync("/v1/events", new JsonObject { ["type"] = type, ["data"] = new JsonObject { ["n"] = i } }))
                 .ReadJsonAsync(HttpStatusCode.Accepted);
             Assert.True(Times.TryParse(accepted["created_at"]!.GetValue<string>(), out var at));
             created.Add(at);
@@ -59,7 +44,7 @@ public sealed class DeferredTests : IAsyncLifetime
         var requests = new List<ReceivedRequest>();
         while (items < 3)
         {
-            requests = [.. await _receiver.WaitForAsync("/batched", requests.Count + 1, TimeSpan.FromSeconds(10))];
+            requests = [.. await Receiver.WaitForAsync("/batched", requests.Count + 1, TimeSpan.FromSeconds(10))];
             items = requests.Sum(r => r.Json().AsArray().Count);
         }
         Assert.Equal(3, items);
@@ -79,7 +64,7 @@ public sealed class DeferredTests : IAsyncLifetime
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (true)
         {
-            var deliveries = await (await _server.Client.GetAsync($"/v1/deliveries?endpoint_id={endpoint["id"]}&status=succeeded")).ReadJsonAsync(HttpStatusCode.OK);
+            var deliveries = await (await Server.Client.GetAsync($"/v1/deliveries?endpoint_id={endpoint["id"]}&status=succeeded")).ReadJsonAsync(HttpStatusCode.OK);
             if (deliveries["data"]!.AsArray().Count == 3)
             {
                 break;
@@ -93,12 +78,12 @@ public sealed class DeferredTests : IAsyncLifetime
     public async Task FailedBatch_IsRetriedAsAWhole_UnderTheSameWebhookId()
     {
         await EndpointAsync("/rebatch", batch: true, "300ms");
-        _receiver.Responder = (r, i) => r.Path == "/rebatch" && _receiver.Requests.Count(x => x.Path == "/rebatch") == 1
+        Receiver.Responder = (r, i) => r.Path == "/rebatch" && Receiver.Requests.Count(x => x.Path == "/rebatch") == 1
             ? ResponsePlan.Status(500)
             : ResponsePlan.Ok;
         await PublishAsync("rebatch.created", 2);
 
-        var requests = await _receiver.WaitForAsync("/rebatch", 2, TimeSpan.FromSeconds(10));
+        var requests = await Receiver.WaitForAsync("/rebatch", 2, TimeSpan.FromSeconds(10));
         Assert.Equal(requests[0].Header("webhook-id"), requests[1].Header("webhook-id"));
         Assert.Equal(requests[0].BodyText, requests[1].BodyText);
     }
@@ -109,7 +94,7 @@ public sealed class DeferredTests : IAsyncLifetime
         await EndpointAsync("/periodic", batch: false);
         var created = await PublishAsync("periodic.created", 2);
 
-        var requests = await _receiver.WaitForAsync("/periodic", 2, TimeSpan.FromSeconds(10));
+        var requests = await Receiver.WaitForAsync("/periodic", 2, TimeSpan.FromSeconds(10));
         Assert.All(requests, r => Assert.StartsWith("dlv_", r.Header("webhook-id")));
         Assert.All(requests, r => Assert.Equal(JsonValueKindObject, r.Json().GetValueKind()));
         Assert.True(requests.Min(r => r.ReceivedAt) >= Boundary(created[0]).AddMilliseconds(-50), "a deferred delivery left before its interval");
@@ -120,9 +105,9 @@ public sealed class DeferredTests : IAsyncLifetime
     [Fact]
     public async Task Deferred_RequiresAnInterval()
     {
-        var response = await _server.Client.PostJsonAsync("/v1/endpoints", new JsonObject
+        var response = await Server.Client.PostJsonAsync("/v1/endpoints", new JsonObject
         {
-            ["name"] = "no-interval", ["url"] = _receiver.Url(), ["delivery"] = new JsonObject { ["mode"] = "deferred" },
+            ["name"] = "no-interval", ["url"] = Receiver.Url(), ["delivery"] = new JsonObject { ["mode"] = "deferred" },
         });
         var problem = await response.ReadJsonAsync((HttpStatusCode)422);
         Assert.NotNull(problem["errors"]!["delivery.interval"]);

@@ -8,36 +8,21 @@ namespace Herald.Tests.Delivery;
 /// Publish → fan-out → signed delivery → retries, end to end: Herald on real Kestrel and SQLite,
 /// real loopback receivers, signatures checked by a verifier that shares no code with Herald.
 /// </summary>
-public sealed class DeliveryTests : IAsyncLifetime
+public sealed class DeliveryTests : ServerWithReceiver
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(15);
-    private HeraldTestServer _server = null!;
-    private TestReceiver _receiver = null!;
-
-    public async Task InitializeAsync()
-    {
-        _server = await HeraldTestServer.StartAsync();
-        _receiver = await TestReceiver.StartAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _receiver.DisposeAsync();
-        await _server.DisposeAsync();
-    }
-
     /// <summary>Each test works in an organization of its own, so tests sharing the server never see each other's data.</summary>
     private async Task<HttpClient> NewOrgAsync()
     {
-        var org = await (await _server.Client.PostJsonAsync("/v1/orgs", new JsonObject { ["name"] = "org-" + Guid.NewGuid().ToString("N") }))
+        var org = await (await Server.Client.PostJsonAsync("/v1/orgs", new JsonObject { ["name"] = "org-" + Guid.NewGuid().ToString("N") }))
             .ReadJsonAsync(HttpStatusCode.Created);
-        return _server.ClientFor(org["admin_key"]!.GetValue<string>());
+        return Server.ClientFor(org["admin_key"]!.GetValue<string>());
     }
 
     private async Task<JsonNode> CreateEndpointAsync(HttpClient client, JsonObject body, string path = "/hook")
     {
         body["name"] ??= "ep-" + Guid.NewGuid().ToString("N");
-        body["url"] ??= _receiver.Url(path);
+        body["url"] ??= Receiver.Url(path);
         return await (await client.PostJsonAsync("/v1/endpoints", body)).ReadJsonAsync(HttpStatusCode.Created);
     }
 
@@ -94,7 +79,7 @@ public sealed class DeliveryTests : IAsyncLifetime
         });
         Assert.Equal(1, published["deliveries"]!.GetValue<int>());
 
-        var request = (await _receiver.WaitForAsync("/signed", 1, Wait))[0];
+        var request = (await Receiver.WaitForAsync("/signed", 1, Wait))[0];
         Assert.True(IndependentVerifier.Verify(secret, request.Headers, request.Body, DateTimeOffset.UtcNow, out var reason), reason);
 
         var delivery = await WaitForStatusAsync(client, published["id"]!.GetValue<string>(), "succeeded");
@@ -130,7 +115,7 @@ public sealed class DeliveryTests : IAsyncLifetime
         Assert.Matches("^whsec_[A-Za-z0-9+/]+=*$", secret);
         await PublishAsync(client, new JsonObject { ["type"] = "a.b", ["data"] = new JsonObject { ["x"] = 1 } });
 
-        var request = (await _receiver.WaitForAsync("/tamper", 1, Wait))[0];
+        var request = (await Receiver.WaitForAsync("/tamper", 1, Wait))[0];
         Assert.True(IndependentVerifier.Verify(secret, request.Headers, request.Body, DateTimeOffset.UtcNow, out var reason), reason);
         var tampered = request.Body.ToArray();
         tampered[^2] ^= 1;
@@ -144,12 +129,12 @@ public sealed class DeliveryTests : IAsyncLifetime
     {
         var client = await NewOrgAsync();
         await CreateEndpointAsync(client, new JsonObject { ["retry"] = Retry("100ms", "100ms") }, "/flaky");
-        _receiver.Responder = (r, i) => r.Path == "/flaky" && _receiver.Requests.Count(x => x.Path == "/flaky") == 1
+        Receiver.Responder = (r, i) => r.Path == "/flaky" && Receiver.Requests.Count(x => x.Path == "/flaky") == 1
             ? ResponsePlan.Status(500, "oops")
             : ResponsePlan.Ok;
         var published = await PublishAsync(client, new JsonObject { ["type"] = "a.b", ["data"] = 1 });
 
-        var requests = await _receiver.WaitForAsync("/flaky", 2, Wait);
+        var requests = await Receiver.WaitForAsync("/flaky", 2, Wait);
         Assert.Equal(requests[0].Header("webhook-id"), requests[1].Header("webhook-id"));
         var delivery = await WaitForStatusAsync(client, published["id"]!.GetValue<string>(), "succeeded");
         Assert.Equal(2, delivery["attempt_count"]!.GetValue<int>());
@@ -164,20 +149,20 @@ public sealed class DeliveryTests : IAsyncLifetime
         var client = await NewOrgAsync();
         var endpoint = await CreateEndpointAsync(client, new JsonObject { ["retry"] = Retry("50ms", "50ms") }, "/down");
         var healthy = false;
-        _receiver.Responder = (r, i) => r.Path == "/down" && !Volatile.Read(ref healthy) ? ResponsePlan.Status(500) : ResponsePlan.Ok;
+        Receiver.Responder = (r, i) => r.Path == "/down" && !Volatile.Read(ref healthy) ? ResponsePlan.Status(500) : ResponsePlan.Ok;
         var before = DateTimeOffset.UtcNow.AddSeconds(-1);
         var published = await PublishAsync(client, new JsonObject { ["type"] = "a.b", ["data"] = 1 });
 
         var failed = await WaitForStatusAsync(client, published["id"]!.GetValue<string>(), "failed");
         Assert.Equal(3, failed["attempt_count"]!.GetValue<int>());
         Assert.Null(failed["next_attempt_at"]);
-        Assert.Equal(3, _receiver.Requests.Count(r => r.Path == "/down"));
+        Assert.Equal(3, Receiver.Requests.Count(r => r.Path == "/down"));
 
         Volatile.Write(ref healthy, true);
         var recover = await (await client.PostJsonAsync($"/v1/endpoints/{endpoint["id"]}/recover", new JsonObject { ["since"] = Times.Format(before) }))
             .ReadJsonAsync(HttpStatusCode.Accepted);
         Assert.Equal(1, recover["requeued"]!.GetValue<int>());
-        await _receiver.WaitForAsync("/down", 4, Wait);
+        await Receiver.WaitForAsync("/down", 4, Wait);
         var delivered = await WaitForStatusAsync(client, published["id"]!.GetValue<string>(), "succeeded");
         Assert.Equal(4, delivered["attempt_count"]!.GetValue<int>());
 
@@ -191,17 +176,17 @@ public sealed class DeliveryTests : IAsyncLifetime
     {
         var client = await NewOrgAsync();
         await CreateEndpointAsync(client, new JsonObject { ["retry"] = Retry("10ms") }, "/busy");
-        _receiver.Responder = (r, i) => r.Path == "/busy" && _receiver.Requests.Count(x => x.Path == "/busy") == 1
+        Receiver.Responder = (r, i) => r.Path == "/busy" && Receiver.Requests.Count(x => x.Path == "/busy") == 1
             ? ResponsePlan.RetryAfter("2", 429)
             : ResponsePlan.Ok;
         var published = await PublishAsync(client, new JsonObject { ["type"] = "a.b", ["data"] = 1 });
 
-        var first = (await _receiver.WaitForAsync("/busy", 1, Wait))[0];
+        var first = (await Receiver.WaitForAsync("/busy", 1, Wait))[0];
         var pending = await WaitForStatusAsync(client, published["id"]!.GetValue<string>(), "pending");
         Assert.True(Times.TryParse(pending["next_attempt_at"]!.GetValue<string>(), out var next));
         Assert.InRange((next - first.ReceivedAt).TotalSeconds, 1.5, 2.5);
 
-        var requests = await _receiver.WaitForAsync("/busy", 2, Wait);
+        var requests = await Receiver.WaitForAsync("/busy", 2, Wait);
         Assert.True(requests[1].ReceivedAt - requests[0].ReceivedAt >= TimeSpan.FromSeconds(1.8));
         await WaitForStatusAsync(client, published["id"]!.GetValue<string>(), "succeeded");
     }
@@ -212,7 +197,7 @@ public sealed class DeliveryTests : IAsyncLifetime
         var client = await NewOrgAsync();
         var watcher = await CreateEndpointAsync(client, new JsonObject { ["event_types"] = new JsonArray("herald.*") }, "/ops");
         var gone = await CreateEndpointAsync(client, new JsonObject { ["retry"] = Retry("10ms", "10ms") }, "/gone");
-        _receiver.Responder = (r, i) => r.Path == "/gone" ? ResponsePlan.Status(410) : ResponsePlan.Ok;
+        Receiver.Responder = (r, i) => r.Path == "/gone" ? ResponsePlan.Status(410) : ResponsePlan.Ok;
         var published = await PublishAsync(client, new JsonObject { ["type"] = "a.b", ["data"] = 1 });
         Assert.Equal(1, published["deliveries"]!.GetValue<int>());
 
@@ -222,7 +207,7 @@ public sealed class DeliveryTests : IAsyncLifetime
         Assert.False(endpoint["enabled"]!.GetValue<bool>());
         Assert.Contains("410", endpoint["disabled_reason"]!.GetValue<string>());
 
-        var notice = (await _receiver.WaitForAsync("/ops", 1, Wait))[0].Json();
+        var notice = (await Receiver.WaitForAsync("/ops", 1, Wait))[0].Json();
         Assert.Equal("herald.endpoint.disabled", notice["type"]!.GetValue<string>());
         Assert.Equal(gone["id"]!.GetValue<string>(), notice.At("data.endpoint_id")!.GetValue<string>());
         Assert.Equal(gone["name"]!.GetValue<string>(), notice.At("data.name")!.GetValue<string>());
@@ -232,7 +217,7 @@ public sealed class DeliveryTests : IAsyncLifetime
         // Published while disabled: not queued for it.
         var later = await PublishAsync(client, new JsonObject { ["type"] = "a.b", ["data"] = 2 });
         Assert.Equal(0, later["deliveries"]!.GetValue<int>());
-        Assert.Single(_receiver.Requests, r => r.Path == "/gone");
+        Assert.Single(Receiver.Requests, r => r.Path == "/gone");
     }
 
     [Fact]
@@ -240,13 +225,13 @@ public sealed class DeliveryTests : IAsyncLifetime
     {
         var client = await NewOrgAsync();
         await CreateEndpointAsync(client, new JsonObject { ["retry"] = Retry() }, "/moved");
-        _receiver.Responder = (r, i) => r.Path == "/moved" ? ResponsePlan.Redirect(_receiver.Url("/elsewhere")) : ResponsePlan.Ok;
+        Receiver.Responder = (r, i) => r.Path == "/moved" ? ResponsePlan.Redirect(Receiver.Url("/elsewhere")) : ResponsePlan.Ok;
         var published = await PublishAsync(client, new JsonObject { ["type"] = "a.b", ["data"] = 1 });
 
         var failed = await WaitForStatusAsync(client, published["id"]!.GetValue<string>(), "failed");
         Assert.Equal(302, failed.At("attempts[0].response.status")!.GetValue<int>());
         Assert.Contains("redirect", failed.At("attempts[0].error")!.GetValue<string>());
-        Assert.DoesNotContain(_receiver.Requests, r => r.Path == "/elsewhere");
+        Assert.DoesNotContain(Receiver.Requests, r => r.Path == "/elsewhere");
     }
 
     [Fact]
@@ -254,7 +239,7 @@ public sealed class DeliveryTests : IAsyncLifetime
     {
         var client = await NewOrgAsync();
         await CreateEndpointAsync(client, new JsonObject { ["retry"] = Retry(), ["timeout"] = "500ms" }, "/slow");
-        _receiver.Responder = (r, i) => r.Path == "/slow" ? ResponsePlan.Hanging() : ResponsePlan.Ok;
+        Receiver.Responder = (r, i) => r.Path == "/slow" ? ResponsePlan.Hanging() : ResponsePlan.Ok;
         var published = await PublishAsync(client, new JsonObject { ["type"] = "a.b", ["data"] = 1 });
 
         var failed = await WaitForStatusAsync(client, published["id"]!.GetValue<string>(), "failed");
@@ -284,20 +269,20 @@ public sealed class DeliveryTests : IAsyncLifetime
         var client = await NewOrgAsync();
         var endpoint = await CreateEndpointAsync(client, new JsonObject { ["retry"] = Retry("300ms") }, "/paused");
         var id = endpoint["id"]!.GetValue<string>();
-        _receiver.Responder = (r, i) => r.Path == "/paused" && _receiver.Requests.Count(x => x.Path == "/paused") == 1 ? ResponsePlan.Status(500) : ResponsePlan.Ok;
+        Receiver.Responder = (r, i) => r.Path == "/paused" && Receiver.Requests.Count(x => x.Path == "/paused") == 1 ? ResponsePlan.Status(500) : ResponsePlan.Ok;
         var published = await PublishAsync(client, new JsonObject { ["type"] = "a.b", ["data"] = 1 });
-        await _receiver.WaitForAsync("/paused", 1, Wait);
+        await Receiver.WaitForAsync("/paused", 1, Wait);
 
         await (await client.PostAsync($"/v1/endpoints/{id}/disable", null)).ExpectStatusAsync(HttpStatusCode.OK);
         await Task.Delay(800);
-        Assert.Single(_receiver.Requests, r => r.Path == "/paused");
+        Assert.Single(Receiver.Requests, r => r.Path == "/paused");
         var waiting = await DeliveryOfEventAsync(client, published["id"]!.GetValue<string>());
         Assert.Equal("pending", waiting["status"]!.GetValue<string>());
 
         var enabled = await (await client.PostAsync($"/v1/endpoints/{id}/enable", null)).ReadJsonAsync(HttpStatusCode.OK);
         Assert.True(enabled["enabled"]!.GetValue<bool>());
         Assert.Null(enabled["disabled_reason"]);
-        await _receiver.WaitForAsync("/paused", 2, Wait);
+        await Receiver.WaitForAsync("/paused", 2, Wait);
         await WaitForStatusAsync(client, published["id"]!.GetValue<string>(), "succeeded");
     }
 
@@ -306,9 +291,9 @@ public sealed class DeliveryTests : IAsyncLifetime
     {
         var client = await NewOrgAsync();
         var endpoint = await CreateEndpointAsync(client, new JsonObject { ["retry"] = Retry("1h") }, "/deleted");
-        _receiver.Responder = (r, i) => r.Path == "/deleted" ? ResponsePlan.Status(500) : ResponsePlan.Ok;
+        Receiver.Responder = (r, i) => r.Path == "/deleted" ? ResponsePlan.Status(500) : ResponsePlan.Ok;
         var published = await PublishAsync(client, new JsonObject { ["type"] = "a.b", ["data"] = 1 });
-        await _receiver.WaitForAsync("/deleted", 1, Wait);
+        await Receiver.WaitForAsync("/deleted", 1, Wait);
         await WaitForStatusAsync(client, published["id"]!.GetValue<string>(), "pending");
 
         await (await client.DeleteAsync($"/v1/endpoints/{endpoint["id"]}")).ExpectStatusAsync(HttpStatusCode.NoContent);
@@ -323,7 +308,7 @@ public sealed class DeliveryTests : IAsyncLifetime
         var client = await NewOrgAsync();
         await CreateEndpointAsync(client, new JsonObject { ["retry"] = Retry() }, "/manual");
         var fail = true;
-        _receiver.Responder = (r, i) => r.Path == "/manual" && Volatile.Read(ref fail) ? ResponsePlan.Status(500) : ResponsePlan.Ok;
+        Receiver.Responder = (r, i) => r.Path == "/manual" && Volatile.Read(ref fail) ? ResponsePlan.Status(500) : ResponsePlan.Ok;
         var published = await PublishAsync(client, new JsonObject { ["type"] = "a.b", ["data"] = 1 });
         var failed = await WaitForStatusAsync(client, published["id"]!.GetValue<string>(), "failed");
         var id = failed["id"]!.GetValue<string>();
@@ -341,7 +326,7 @@ public sealed class DeliveryTests : IAsyncLifetime
         var resent = await (await client.PostAsync($"/v1/deliveries/{id}/retry", null)).ReadJsonAsync(HttpStatusCode.Accepted);
         Assert.Equal("succeeded", resent["status"]!.GetValue<string>());
         Assert.Equal(4, resent["attempt_count"]!.GetValue<int>());
-        Assert.Equal(4, _receiver.Requests.Count(r => r.Path == "/manual"));
+        Assert.Equal(4, Receiver.Requests.Count(r => r.Path == "/manual"));
     }
 
     [Fact]
@@ -349,10 +334,10 @@ public sealed class DeliveryTests : IAsyncLifetime
     {
         var client = await NewOrgAsync();
         await CreateEndpointAsync(client, new JsonObject { ["retry"] = Retry("1h") }, "/pending");
-        _receiver.Responder = (r, i) => r.Path == "/pending" ? ResponsePlan.Status(500) : ResponsePlan.Ok;
+        Receiver.Responder = (r, i) => r.Path == "/pending" ? ResponsePlan.Status(500) : ResponsePlan.Ok;
         var published = await PublishAsync(client, new JsonObject { ["type"] = "a.b", ["data"] = 1 });
         // Pending after its first failed attempt (not merely pending before the first attempt).
-        await _receiver.WaitForAsync("/pending", 1, Wait);
+        await Receiver.WaitForAsync("/pending", 1, Wait);
         var pending = await WaitForStatusAsync(client, published["id"]!.GetValue<string>(), "pending");
         while (pending["attempt_count"]!.GetValue<int>() < 1)
         {
@@ -383,8 +368,8 @@ public sealed class DeliveryTests : IAsyncLifetime
             ["data"] = new JsonObject(),
         });
         Assert.Equal(2, published["deliveries"]!.GetValue<int>());
-        await _receiver.WaitForAsync(2, Wait, r => r.Path is "/fan-a" or "/fan-b");
-        Assert.DoesNotContain(_receiver.Requests, r => r.Path is "/fan-c" or "/fan-d");
+        await Receiver.WaitForAsync(2, Wait, r => r.Path is "/fan-a" or "/fan-b");
+        Assert.DoesNotContain(Receiver.Requests, r => r.Path is "/fan-c" or "/fan-d");
     }
 }
 

@@ -3,28 +3,13 @@ using System.Text.Json.Nodes;
 
 namespace Herald.Tests.Delivery;
 
-public sealed class OrderingAndRateTests : IAsyncLifetime
+public sealed class OrderingAndRateTests : ServerWithReceiver
 {
-    private HeraldTestServer _server = null!;
-    private TestReceiver _receiver = null!;
-
-    public async Task InitializeAsync()
-    {
-        _server = await HeraldTestServer.StartAsync();
-        _receiver = await TestReceiver.StartAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _receiver.DisposeAsync();
-        await _server.DisposeAsync();
-    }
-
     private async Task PublishAsync(string type, int count)
     {
         for (var i = 0; i < count; i++)
         {
-            await (await _server.Client.PostJsonAsync("/v1/events", new JsonObject { ["type"] = type, ["data"] = new JsonObject { ["n"] = i } }))
+            await (await Server.Client.PostJsonAsync("/v1/events", new JsonObject { ["type"] = type, ["data"] = new JsonObject { ["n"] = i } }))
                 .ExpectStatusAsync(HttpStatusCode.Accepted);
         }
     }
@@ -32,10 +17,10 @@ public sealed class OrderingAndRateTests : IAsyncLifetime
     [Fact]
     public async Task Fifo_DeliversInPublishOrder_AndARetryingDeliveryHoldsBackTheLaterOnes()
     {
-        await (await _server.Client.PostJsonAsync("/v1/endpoints", new JsonObject
+        await (await Server.Client.PostJsonAsync("/v1/endpoints", new JsonObject
         {
             ["name"] = "ordered",
-            ["url"] = _receiver.Url("/fifo"),
+            ["url"] = Receiver.Url("/fifo"),
             ["event_types"] = new JsonArray("fifo.*"),
             ["ordering"] = "fifo",
             ["retry"] = JsonNode.Parse("""{"schedule": ["200ms", "200ms", "200ms"], "jitter": 0}"""),
@@ -43,43 +28,43 @@ public sealed class OrderingAndRateTests : IAsyncLifetime
         // The first event fails twice before it is acknowledged; each request is answered after 30 ms
         // so that concurrent sending, if any, would overlap and reorder.
         var failuresLeft = 2;
-        _receiver.Responder = (r, i) => r.Json().At("data.n")!.GetValue<int>() == 0 && Interlocked.Decrement(ref failuresLeft) >= 0
+        Receiver.Responder = (r, i) => r.Json().At("data.n")!.GetValue<int>() == 0 && Interlocked.Decrement(ref failuresLeft) >= 0
             ? ResponsePlan.Status(503)
             : ResponsePlan.Delayed(TimeSpan.FromMilliseconds(30));
 
         await PublishAsync("fifo.created", 6);
-        var requests = await _receiver.WaitForAsync("/fifo", 8, TimeSpan.FromSeconds(20));
+        var requests = await Receiver.WaitForAsync("/fifo", 8, TimeSpan.FromSeconds(20));
         Assert.Equal([0, 0, 0, 1, 2, 3, 4, 5], requests.Select(r => r.Json().At("data.n")!.GetValue<int>()));
     }
 
     [Fact]
     public async Task RateLimit_KeepsEveryOneSecondWindowWithinTheLimit()
     {
-        await (await _server.Client.PostJsonAsync("/v1/endpoints", new JsonObject
+        await (await Server.Client.PostJsonAsync("/v1/endpoints", new JsonObject
         {
             ["name"] = "paced",
-            ["url"] = _receiver.Url("/paced"),
+            ["url"] = Receiver.Url("/paced"),
             ["event_types"] = new JsonArray("paced.*"),
             ["rate_limit"] = 5,
         })).ExpectStatusAsync(HttpStatusCode.Created);
 
         await PublishAsync("paced.created", 12);
-        var times = (await _receiver.WaitForAsync("/paced", 12, TimeSpan.FromSeconds(20))).Select(r => r.ReceivedAt).Order().ToList();
+        var times = (await Receiver.WaitForAsync("/paced", 12, TimeSpan.FromSeconds(20))).Select(r => r.ReceivedAt).Order().ToList();
         // Five per second: any six consecutive requests span at least a second (a few ms of slack for scheduling).
         for (var i = 0; i + 5 < times.Count; i++)
         {
             Assert.True(times[i + 5] - times[i] >= TimeSpan.FromMilliseconds(980), $"requests {i}..{i + 5} arrived within {(times[i + 5] - times[i]).TotalMilliseconds} ms; offsets: {string.Join(", ", times.Select(t => (int)(t - times[0]).TotalMilliseconds))}");
         }
         await Task.Delay(300);
-        Assert.Equal(12, _receiver.Requests.Count(r => r.Path == "/paced"));
+        Assert.Equal(12, Receiver.Requests.Count(r => r.Path == "/paced"));
     }
 
     [Fact]
     public async Task Fifo_WithBatchedDeferredDelivery_Is422()
     {
-        var response = await _server.Client.PostJsonAsync("/v1/endpoints", new JsonObject
+        var response = await Server.Client.PostJsonAsync("/v1/endpoints", new JsonObject
         {
-            ["name"] = "fifo-batch", ["url"] = _receiver.Url(), ["ordering"] = "fifo",
+            ["name"] = "fifo-batch", ["url"] = Receiver.Url(), ["ordering"] = "fifo",
             ["delivery"] = new JsonObject { ["mode"] = "deferred", ["interval"] = "1m", ["batch"] = true },
         });
         Assert.NotNull((await response.ReadJsonAsync((HttpStatusCode)422)).At("errors.ordering"));

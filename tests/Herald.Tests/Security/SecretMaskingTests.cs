@@ -9,28 +9,13 @@ namespace Herald.Tests.Security;
 /// DESIGN §3 and §10: a secret is shown once (create, rotate) and never again. Every read route —
 /// endpoints, attempts, deliveries, keys, organizations, applinks — shows masks and hints only.
 /// </summary>
-public sealed class SecretMaskingTests : IAsyncLifetime
+public sealed class SecretMaskingTests : ServerWithReceiver
 {
     private const string Mask = "********";
-    private HeraldTestServer _server = null!;
-    private TestReceiver _receiver = null!;
-
-    public async Task InitializeAsync()
-    {
-        _server = await HeraldTestServer.StartAsync();
-        _receiver = await TestReceiver.StartAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _receiver.DisposeAsync();
-        await _server.DisposeAsync();
-    }
-
     [Fact]
     public async Task ReadRoutes_AfterDeliveries_ShowMasksAndHints_NeverASecret()
     {
-        using var scenario = await SecretScenario.RunAsync(_server.BaseUrl, HeraldTestServer.AdminKey, _receiver);
+        using var scenario = await SecretScenario.RunAsync(Server.BaseUrl, HeraldTestServer.AdminKey, Receiver);
         var admin = scenario.Admin;
         var bodies = new StringBuilder();
         async Task<JsonNode> Read(HttpClient client, string url)
@@ -44,7 +29,7 @@ public sealed class SecretMaskingTests : IAsyncLifetime
 
         await Read(admin, "/v1/endpoints");
         await Read(admin, "/v1/keys");
-        await Read(_server.Client, "/v1/orgs");
+        await Read(Server.Client, "/v1/orgs");
         var endpoints = new Dictionary<string, JsonNode>();
         foreach (var (role, id) in scenario.Endpoints)
         {
@@ -92,7 +77,7 @@ public sealed class SecretMaskingTests : IAsyncLifetime
         var canaries = new Canaries();
         var secret = string.Format(System.Globalization.CultureInfo.InvariantCulture, format, canaries.Add("the refused secret", Canaries.New("REFUSED")));
 
-        using var response = await _server.Client.PostJsonAsync("/v1/endpoints", EndpointBody(QuietUrl, new JsonObject
+        using var response = await Server.Client.PostJsonAsync("/v1/endpoints", EndpointBody(QuietUrl, new JsonObject
         {
             ["signature"] = new JsonObject { ["scheme"] = scheme, ["secret"] = secret },
         }));
@@ -108,7 +93,7 @@ public sealed class SecretMaskingTests : IAsyncLifetime
         var canaries = new Canaries();
         var password = canaries.Add("the refused password", Canaries.New("REFUSED")) + "\u0007";
 
-        using var response = await _server.Client.PostJsonAsync("/v1/endpoints", EndpointBody(QuietUrl, new JsonObject
+        using var response = await Server.Client.PostJsonAsync("/v1/endpoints", EndpointBody(QuietUrl, new JsonObject
         {
             ["auth"] = new JsonObject { ["type"] = "basic", ["username"] = "herald", ["password"] = password },
         }));

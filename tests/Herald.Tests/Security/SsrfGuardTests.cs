@@ -5,23 +5,12 @@ using Herald.Delivery;
 namespace Herald.Tests.Security;
 
 /// <summary>The SSRF guard without --allow-private-targets: refused at save time and at connect time.</summary>
-public sealed class SsrfGuardTests : IAsyncLifetime
+public sealed class SsrfGuardTests : ServerWithReceiver
 {
     private readonly ScriptedResolver _resolver = new();
-    private HeraldTestServer _server = null!;
-    private TestReceiver _receiver = null!;
 
-    public async Task InitializeAsync()
-    {
-        _server = await HeraldTestServer.StartAsync(o => o.AllowPrivateTargets = false, resolver: _resolver);
-        _receiver = await TestReceiver.StartAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _receiver.DisposeAsync();
-        await _server.DisposeAsync();
-    }
+    protected override Task<HeraldTestServer> StartServerAsync() =>
+        HeraldTestServer.StartAsync(o => o.AllowPrivateTargets = false, resolver: _resolver);
 
     [Theory]
     [InlineData("http://127.0.0.1:9000/hook", "loopback")]
@@ -38,7 +27,7 @@ public sealed class SsrfGuardTests : IAsyncLifetime
     [InlineData("http://224.0.0.1/hook", "")]
     public async Task Create_Returns422_ForARefusedAddress(string url, string reasonFragment)
     {
-        var response = await _server.Client.PostJsonAsync("/v1/endpoints", new JsonObject { ["name"] = "ssrf-" + Guid.NewGuid(), ["url"] = url });
+        var response = await Server.Client.PostJsonAsync("/v1/endpoints", new JsonObject { ["name"] = "ssrf-" + Guid.NewGuid(), ["url"] = url });
         var problem = await response.ReadJsonAsync((HttpStatusCode)422);
         var message = problem.At("errors.url[0]")!.GetValue<string>();
         Assert.Contains("SSRF", message);
@@ -49,7 +38,7 @@ public sealed class SsrfGuardTests : IAsyncLifetime
     public async Task Create_Returns422_ForAHostThatResolvesToAPrivateAddress()
     {
         _resolver.Set("intranet.example", IPAddress.Parse("10.0.0.7"));
-        var response = await _server.Client.PostJsonAsync("/v1/endpoints", new JsonObject { ["name"] = "intranet", ["url"] = "http://intranet.example/hook" });
+        var response = await Server.Client.PostJsonAsync("/v1/endpoints", new JsonObject { ["name"] = "intranet", ["url"] = "http://intranet.example/hook" });
         var problem = await response.ReadJsonAsync((HttpStatusCode)422);
         Assert.Contains("resolves to", problem.At("errors.url[0]")!.GetValue<string>());
     }
@@ -57,7 +46,7 @@ public sealed class SsrfGuardTests : IAsyncLifetime
     [Fact]
     public async Task Create_AcceptsAHostThatDoesNotResolveYet()
     {
-        var response = await _server.Client.PostJsonAsync("/v1/endpoints", new JsonObject { ["name"] = "later", ["url"] = "https://not-yet.example/hook" });
+        var response = await Server.Client.PostJsonAsync("/v1/endpoints", new JsonObject { ["name"] = "later", ["url"] = "https://not-yet.example/hook" });
         await response.ExpectStatusAsync(HttpStatusCode.Created);
     }
 
@@ -67,8 +56,8 @@ public sealed class SsrfGuardTests : IAsyncLifetime
         // Public when the endpoint is saved, loopback when Herald connects: DNS rebinding.
         var host = "rebind-" + Guid.NewGuid().ToString("N")[..8] + ".example";
         _resolver.Set(host, IPAddress.Parse("93.184.216.34"));
-        var url = $"http://{host}:{_receiver.BaseUrl.Port}/rebound";
-        var endpoint = await (await _server.Client.PostJsonAsync("/v1/endpoints", new JsonObject
+        var url = $"http://{host}:{Receiver.BaseUrl.Port}/rebound";
+        var endpoint = await (await Server.Client.PostJsonAsync("/v1/endpoints", new JsonObject
         {
             ["name"] = host,
             ["url"] = url,
@@ -76,12 +65,12 @@ public sealed class SsrfGuardTests : IAsyncLifetime
         })).ReadJsonAsync(HttpStatusCode.Created);
         _resolver.Set(host, IPAddress.Loopback);
 
-        var attempt = await (await _server.Client.PostAsync($"/v1/endpoints/{endpoint["id"]}/test", null)).ReadJsonAsync(HttpStatusCode.OK);
+        var attempt = await (await Server.Client.PostAsync($"/v1/endpoints/{endpoint["id"]}/test", null)).ReadJsonAsync(HttpStatusCode.OK);
         Assert.Null(attempt["response"]);
         Assert.Contains("SSRF", attempt["error"]!.GetValue<string>());
         Assert.Contains("loopback", attempt["error"]!.GetValue<string>());
         Assert.Equal(url, attempt.At("request.url")!.GetValue<string>());
-        Assert.Empty(_receiver.Requests);
+        Assert.Empty(Receiver.Requests);
     }
 
     private sealed class ScriptedResolver : IHostResolver

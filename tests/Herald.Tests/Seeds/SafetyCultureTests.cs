@@ -6,41 +6,29 @@ using Microsoft.Extensions.Time.Testing;
 namespace Herald.Tests.Seeds;
 
 /// <summary>The SafetyCulture webhook document, reproduced, on an injected clock.</summary>
-public sealed class SafetyCultureTests : IAsyncLifetime
+public sealed class SafetyCultureTests : ServerWithReceiver
 {
     private readonly FakeTimeProvider _clock = new(DateTimeOffset.UtcNow);
-    private HeraldTestServer _server = null!;
-    private TestReceiver _receiver = null!;
 
-    public async Task InitializeAsync()
-    {
-        _server = await HeraldTestServer.StartAsync(clock: _clock);
-        _receiver = await TestReceiver.StartAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _receiver.DisposeAsync();
-        await _server.DisposeAsync();
-    }
+    protected override Task<HeraldTestServer> StartServerAsync() => HeraldTestServer.StartAsync(clock: _clock);
 
     private async Task<JsonNode> DeliveryAsync(string eventId)
     {
-        var list = await (await _server.Client.GetAsync($"/v1/events/{eventId}/deliveries")).ReadJsonAsync(HttpStatusCode.OK);
-        return await (await _server.Client.GetAsync($"/v1/deliveries/{list.At("data[0].id")}")).ReadJsonAsync(HttpStatusCode.OK);
+        var list = await (await Server.Client.GetAsync($"/v1/events/{eventId}/deliveries")).ReadJsonAsync(HttpStatusCode.OK);
+        return await (await Server.Client.GetAsync($"/v1/deliveries/{list.At("data[0].id")}")).ReadJsonAsync(HttpStatusCode.OK);
     }
 
     [Fact]
     public async Task RetryPolicy_GivesFourAttempts_100SecondsApart()
     {
-        await (await _server.Client.PostJsonAsync("/v1/endpoints", new JsonObject
+        await (await Server.Client.PostJsonAsync("/v1/endpoints", new JsonObject
         {
             ["name"] = "SafetyCulture policy",
-            ["url"] = _receiver.Url("/sc"),
+            ["url"] = Receiver.Url("/sc"),
             ["retry"] = JsonNode.Parse("""{"schedule": ["100s", "100s", "100s"], "jitter": 0}"""),
         })).ExpectStatusAsync(HttpStatusCode.Created);
-        _receiver.DefaultResponse = ResponsePlan.Status(500);
-        var published = await (await _server.Client.PostJsonAsync("/v1/events", new JsonObject
+        Receiver.DefaultResponse = ResponsePlan.Status(500);
+        var published = await (await Server.Client.PostJsonAsync("/v1/events", new JsonObject
         {
             ["type"] = "inspection.started", ["data"] = new JsonObject { ["audit_id"] = "audit_7e9ee886" },
         })).ReadJsonAsync(HttpStatusCode.Accepted);
@@ -48,7 +36,7 @@ public sealed class SafetyCultureTests : IAsyncLifetime
 
         for (var attempt = 1; attempt <= 4; attempt++)
         {
-            await _receiver.WaitForAsync("/sc", attempt, TimeSpan.FromSeconds(10));
+            await Receiver.WaitForAsync("/sc", attempt, TimeSpan.FromSeconds(10));
             // Wait until the attempt is recorded, then move the clock to the next scheduled time.
             var deadline = DateTime.UtcNow.AddSeconds(10);
             while ((await DeliveryAsync(eventId))["attempt_count"]!.GetValue<int>() < attempt)
@@ -61,7 +49,7 @@ public sealed class SafetyCultureTests : IAsyncLifetime
                 // Nothing goes out before the 100 s are up.
                 _clock.Advance(TimeSpan.FromSeconds(99));
                 await Task.Delay(1200);
-                Assert.Equal(attempt, _receiver.Requests.Count(r => r.Path == "/sc"));
+                Assert.Equal(attempt, Receiver.Requests.Count(r => r.Path == "/sc"));
                 _clock.Advance(TimeSpan.FromSeconds(1));
             }
         }
@@ -73,7 +61,7 @@ public sealed class SafetyCultureTests : IAsyncLifetime
         Assert.All(started.Zip(started.Skip(1)), pair => Assert.Equal(100, (pair.Second - pair.First).TotalSeconds, 0.001));
         _clock.Advance(TimeSpan.FromSeconds(500));
         await Task.Delay(1200);
-        Assert.Equal(4, _receiver.Requests.Count(r => r.Path == "/sc"));
+        Assert.Equal(4, Receiver.Requests.Count(r => r.Path == "/sc"));
     }
 
     [Fact]
@@ -83,7 +71,7 @@ public sealed class SafetyCultureTests : IAsyncLifetime
         var created = new List<(string Id, DateTimeOffset At)>();
         for (var i = 0; i < 6; i++)
         {
-            var accepted = await (await _server.Client.PostJsonAsync("/v1/events", new JsonObject
+            var accepted = await (await Server.Client.PostJsonAsync("/v1/events", new JsonObject
             {
                 ["type"] = "inspection.updated",
                 ["resource"] = new JsonObject { ["type"] = "inspection", ["id"] = $"audit_{i}" },
@@ -97,7 +85,7 @@ public sealed class SafetyCultureTests : IAsyncLifetime
         // [since, until): the 2nd event's time is in, the 5th's is out.
         var since = Uri.EscapeDataString(Times.Format(created[1].At));
         var until = Uri.EscapeDataString(Times.Format(created[4].At));
-        var found = await (await _server.Client.GetAsync($"/v1/events?type=inspection.updated&since={since}&until={until}")).ReadJsonAsync(HttpStatusCode.OK);
+        var found = await (await Server.Client.GetAsync($"/v1/events?type=inspection.updated&since={since}&until={until}")).ReadJsonAsync(HttpStatusCode.OK);
         Assert.Equal(
             [created[3].Id, created[2].Id, created[1].Id],
             found["data"]!.AsArray().Select(e => e!["id"]!.GetValue<string>()));

@@ -4,29 +4,14 @@ using System.Text.Json.Nodes;
 namespace Herald.Tests.Seeds;
 
 /// <summary>The Ushahidi Platform web hook document, reproduced (seeds 001 and 004).</summary>
-public sealed class UshahidiTests : IAsyncLifetime
+public sealed class UshahidiTests : ServerWithReceiver
 {
-    private HeraldTestServer _server = null!;
-    private TestReceiver _receiver = null!;
-
-    public async Task InitializeAsync()
-    {
-        _server = await HeraldTestServer.StartAsync();
-        _receiver = await TestReceiver.StartAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _receiver.DisposeAsync();
-        await _server.DisposeAsync();
-    }
-
     [Fact]
     public async Task SharedSecretHook_IsSignedOverUrlAndBody_AndCarriesTheFieldKeys()
     {
         const string secret = "my shared secret, free text";
-        var url = _receiver.Url("/ushahidi?deployment=field");
-        var endpoint = await (await _server.Client.PostJsonAsync("/v1/endpoints", new JsonObject
+        var url = Receiver.Url("/ushahidi?deployment=field");
+        var endpoint = await (await Server.Client.PostJsonAsync("/v1/endpoints", new JsonObject
         {
             ["name"] = "Ushahidi transformer",
             ["url"] = url,
@@ -40,14 +25,14 @@ public sealed class UshahidiTests : IAsyncLifetime
         Assert.Equal(secret, endpoint.At("signature.secret")!.GetValue<string>());
         Assert.Null(endpoint.At("signature.header"));
 
-        await (await _server.Client.PostJsonAsync("/v1/events", new JsonObject
+        await (await Server.Client.PostJsonAsync("/v1/events", new JsonObject
         {
             ["type"] = "post.create",
             ["resource"] = new JsonObject { ["type"] = "post", ["id"] = "1203" },
             ["data"] = new JsonObject { ["form_id"] = 7, ["values"] = new JsonObject { ["title"] = new JsonArray("Flooding on Main St") } },
         })).ExpectStatusAsync(HttpStatusCode.Accepted);
 
-        var request = (await _receiver.WaitForAsync(1, TimeSpan.FromSeconds(15)))[0];
+        var request = (await Receiver.WaitForAsync(1, TimeSpan.FromSeconds(15)))[0];
         Assert.True(IndependentVerifier.VerifyUshahidi(secret, url, request.Body, request.Header("X-Ushahidi-Signature"), out var reason), reason);
         Assert.Equal("application/json", request.Header("Accept"));
         Assert.StartsWith("application/json", request.Header("Content-Type"));
@@ -64,23 +49,23 @@ public sealed class UshahidiTests : IAsyncLifetime
         // Event and entity filters: an update of a post goes out, a post deletion and a user creation do not.
         foreach (var (type, entity) in new[] { ("post.update", "post"), ("post.delete", "post"), ("post.create", "user") })
         {
-            await (await _server.Client.PostJsonAsync("/v1/events", new JsonObject
+            await (await Server.Client.PostJsonAsync("/v1/events", new JsonObject
             {
                 ["type"] = type,
                 ["resource"] = new JsonObject { ["type"] = entity, ["id"] = "x" },
                 ["data"] = new JsonObject(),
             })).ExpectStatusAsync(HttpStatusCode.Accepted);
         }
-        await _receiver.WaitForAsync(2, TimeSpan.FromSeconds(15));
+        await Receiver.WaitForAsync(2, TimeSpan.FromSeconds(15));
         await Task.Delay(300);
-        Assert.Equal(2, _receiver.Count);
+        Assert.Equal(2, Receiver.Count);
     }
 
     [Fact]
     public async Task CustomSignatureHeader_AndGeneratedSecret_AreHonoured()
     {
-        var url = _receiver.Url("/custom");
-        var endpoint = await (await _server.Client.PostJsonAsync("/v1/endpoints", new JsonObject
+        var url = Receiver.Url("/custom");
+        var endpoint = await (await Server.Client.PostJsonAsync("/v1/endpoints", new JsonObject
         {
             ["name"] = "custom header",
             ["url"] = url,
@@ -89,17 +74,17 @@ public sealed class UshahidiTests : IAsyncLifetime
         var secret = endpoint.At("signature.secret")!.GetValue<string>();
         Assert.Matches("^[A-Za-z0-9_-]{32}$", secret);
 
-        var attempt = await (await _server.Client.PostAsync($"/v1/endpoints/{endpoint["id"]}/test", null)).ReadJsonAsync(HttpStatusCode.OK);
+        var attempt = await (await Server.Client.PostAsync($"/v1/endpoints/{endpoint["id"]}/test", null)).ReadJsonAsync(HttpStatusCode.OK);
         Assert.Equal(200, attempt.At("response.status")!.GetValue<int>());
-        var request = (await _receiver.WaitForAsync("/custom", 1, TimeSpan.FromSeconds(10)))[0];
+        var request = (await Receiver.WaitForAsync("/custom", 1, TimeSpan.FromSeconds(10)))[0];
         Assert.True(IndependentVerifier.VerifyUshahidi(secret, url, request.Body, request.Header("X-Platform-Signature"), out var reason), reason);
 
         // Rotation: this scheme has room for one signature, so the new secret signs alone at once.
-        var rotated = await (await _server.Client.PostAsync($"/v1/endpoints/{endpoint["id"]}/secret/rotate", null)).ReadJsonAsync(HttpStatusCode.OK);
+        var rotated = await (await Server.Client.PostAsync($"/v1/endpoints/{endpoint["id"]}/secret/rotate", null)).ReadJsonAsync(HttpStatusCode.OK);
         var fresh = rotated.At("signature.secret")!.GetValue<string>();
         Assert.NotEqual(secret, fresh);
-        await (await _server.Client.PostAsync($"/v1/endpoints/{endpoint["id"]}/test", null)).ExpectStatusAsync(HttpStatusCode.OK);
-        var second = (await _receiver.WaitForAsync("/custom", 2, TimeSpan.FromSeconds(10)))[1];
+        await (await Server.Client.PostAsync($"/v1/endpoints/{endpoint["id"]}/test", null)).ExpectStatusAsync(HttpStatusCode.OK);
+        var second = (await Receiver.WaitForAsync("/custom", 2, TimeSpan.FromSeconds(10)))[1];
         Assert.True(IndependentVerifier.VerifyUshahidi(fresh, url, second.Body, second.Header("X-Platform-Signature"), out reason), reason);
         Assert.False(IndependentVerifier.VerifyUshahidi(secret, url, second.Body, second.Header("X-Platform-Signature"), out _));
     }

@@ -1,4 +1,4 @@
-namespace Herald.Tests.Cli;
+namespace Herald.Tests.Seeds;
 
 /// <summary>Payloads copied verbatim from the source documents in seeds/, which the shipped catalogues must accept.</summary>
 public static class SeedPayloads
