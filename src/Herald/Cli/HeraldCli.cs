@@ -12,7 +12,14 @@ public static class HeraldCli
             ServeCommand.Create(),
             BenchCommand.Create(),
             CatalogCommand.Create(),
+            VerifyCommand.Create(),
+            ListenCommand.Create(),
+            EndpointCommand.Create(),
+            EventCommand.Create(),
+            DeliveryCommand.Create(),
+            ApplinkCommand.Create(),
         };
+        AdminVerb.ExtendHelp(root);
         return await root.Parse(args).InvokeAsync();
     }
 }
