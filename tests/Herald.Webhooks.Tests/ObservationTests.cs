@@ -9,7 +9,7 @@ public sealed class ObservationTests
     [Fact]
     public void Parse_ReadsEveryFieldOfTheSingleRecordPayload()
     {
-        var observation = Observation.Parse(CyberTrackerPayloads.CyberTrackerSingleRecord);
+        var observation = Observation.Parse(Herald.Tests.Seeds.SeedPayloads.CyberTrackerSingleRecord);
 
         Assert.Equal("b9b1c075e002441db6ada01225fb0a6f", observation.Uid);
         Assert.Equal(new DateTimeOffset(2025, 6, 17, 23, 0, 33, 999, TimeSpan.FromHours(1)), observation.CreateTime);
@@ -38,7 +38,7 @@ public sealed class ObservationTests
     [Fact]
     public void Parse_FromUtf8Bytes_GivesTheSameObservation()
     {
-        var fromBytes = Observation.Parse(Encoding.UTF8.GetBytes(CyberTrackerPayloads.CyberTrackerSmartMultiRecord));
+        var fromBytes = Observation.Parse(Encoding.UTF8.GetBytes(Herald.Tests.Seeds.SeedPayloads.CyberTrackerSmartMultiRecord));
 
         Assert.Equal("1da3eb5fb71c42c29ecd547324541589", fromBytes.Uid);
         Assert.Equal(3, fromBytes.Records!.Count);
@@ -49,7 +49,7 @@ public sealed class ObservationTests
     [Fact]
     public void BuildTree_OfTheSingleRecordPayload_IsOneRootWithoutChildren()
     {
-        var root = Assert.Single(Observation.Parse(CyberTrackerPayloads.CyberTrackerSingleRecord).BuildTree());
+        var root = Assert.Single(Observation.Parse(Herald.Tests.Seeds.SeedPayloads.CyberTrackerSingleRecord).BuildTree());
 
         Assert.Equal("b9b1c075e002441db6ada01225fb0a6f", root.Record.Uid);
         Assert.Empty(root.Children);
@@ -58,7 +58,7 @@ public sealed class ObservationTests
     [Fact]
     public void BuildTree_OfTheSmartPayload_HangsTheIncidentRecordsUnderTheIncident()
     {
-        var observation = Observation.Parse(CyberTrackerPayloads.CyberTrackerSmartMultiRecord);
+        var observation = Observation.Parse(Herald.Tests.Seeds.SeedPayloads.CyberTrackerSmartMultiRecord);
 
         var root = Assert.Single(observation.BuildTree());
 

@@ -75,7 +75,7 @@ public sealed class WebhookSignatureFiltersTests : IAsyncLifetime
     [Fact]
     public async Task SignedRequest_ReachesAHandlerThatBindsTheBody()
     {
-        using var response = await _client.SendAsync(Signed("/observations", CyberTrackerPayloads.CyberTrackerSmartMultiRecord));
+        using var response = await _client.SendAsync(Signed("/observations", Herald.Tests.Seeds.SeedPayloads.CyberTrackerSmartMultiRecord));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
@@ -97,8 +97,8 @@ public sealed class WebhookSignatureFiltersTests : IAsyncLifetime
     [Fact]
     public async Task TamperedBody_IsAnswered401ProblemJson_WithTheReason_AndTheHandlerDoesNotRun()
     {
-        var request = Signed("/observations", CyberTrackerPayloads.CyberTrackerSingleRecord);
-        var tampered = CyberTrackerPayloads.CyberTrackerSingleRecord.Replace("Justin", "Mallory", StringComparison.Ordinal);
+        var request = Signed("/observations", Herald.Tests.Seeds.SeedPayloads.CyberTrackerSingleRecord);
+        var tampered = Herald.Tests.Seeds.SeedPayloads.CyberTrackerSingleRecord.Replace("Justin", "Mallory", StringComparison.Ordinal);
         request.Content = new StringContent(tampered, Encoding.UTF8, "application/json");
 
         using var response = await _client.SendAsync(request);

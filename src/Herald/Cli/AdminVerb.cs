@@ -159,6 +159,35 @@ internal sealed class AdminRun(ParseResult parse, CliContext context, AdminOptio
     }
 
     /// <summary>Follows <c>next_cursor</c> when <paramref name="all"/>; the pages' items in one list response.</summary>
+    /// <summary>
+    /// A list verb end to end: checks <c>--limit</c>, fetches one page or all of them, and prints
+    /// JSON or the table, with a hint when more pages remain.
+    /// </summary>
+    public async Task<int> PrintListAsync(string path, List<string> query, int? limit, bool all, string noun, Func<JsonArray, string> table, string moreHint, CancellationToken cancellationToken)
+    {
+        if (limit is { } n)
+        {
+            if (n is < 1 or > 250)
+            {
+                throw CliException.Usage("--limit must be between 1 and 250.");
+            }
+            query.Add("limit=" + n.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+        using var client = Connect();
+        var list = await ListAsync(client, path, query, all, noun, cancellationToken);
+        if (Json)
+        {
+            await WriteJsonAsync(list);
+            return ExitCodes.Ok;
+        }
+        await Out.WriteAsync(table(list["data"]!.AsArray()));
+        if (list["next_cursor"] is not null)
+        {
+            await Out.WriteLineAsync(moreHint);
+        }
+        return ExitCodes.Ok;
+    }
+
     public async Task<JsonObject> ListAsync(ApiClient client, string path, List<string> query, bool all, string noun, CancellationToken cancellationToken)
     {
         var items = new JsonArray();

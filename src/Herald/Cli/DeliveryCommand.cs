@@ -44,29 +44,7 @@ public static class DeliveryCommand
                 }
                 query.Add("status=" + s);
             }
-            if (run.Value(limit) is { } n)
-            {
-                if (n is < 1 or > 250)
-                {
-                    throw CliException.Usage("--limit must be between 1 and 250.");
-                }
-                query.Add("limit=" + n.ToString(CultureInfo.InvariantCulture));
-            }
-            var everything = run.Value(all);
-            var json = run.Json;
-            using var client = run.Connect();
-            var list = await run.ListAsync(client, "v1/deliveries", query, everything, "deliveries", ct);
-            if (json)
-            {
-                await run.WriteJsonAsync(list);
-                return ExitCodes.Ok;
-            }
-            await run.Out.WriteAsync(Table(list["data"]!.AsArray()));
-            if (list["next_cursor"] is not null)
-            {
-                await run.Out.WriteLineAsync("(more deliveries: use --all)");
-            }
-            return ExitCodes.Ok;
+            return await run.PrintListAsync("v1/deliveries", query, run.Value(limit), run.Value(all), "deliveries", Table, "(more deliveries: use --all)", ct);
         }, endpointId, eventId, status, limit, all);
     }
 

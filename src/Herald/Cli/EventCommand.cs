@@ -101,29 +101,8 @@ public static class EventCommand
             AdminRun.AddQuery(query, "resource_id", run.Value(resourceId));
             AdminRun.AddQuery(query, "since", run.Time(since));
             AdminRun.AddQuery(query, "until", run.Time(until));
-            if (run.Value(limit) is { } n)
-            {
-                if (n is < 1 or > 250)
-                {
-                    throw CliException.Usage("--limit must be between 1 and 250.");
-                }
-                query.Add("limit=" + n.ToString(CultureInfo.InvariantCulture));
-            }
-            var everything = run.Value(all);
-            var json = run.Json;
-            using var client = run.Connect();
-            var list = await run.ListAsync(client, "v1/events", query, everything, "events", ct);
-            if (json)
-            {
-                await run.WriteJsonAsync(list);
-                return ExitCodes.Ok;
-            }
-            await run.Out.WriteAsync(Table(list["data"]!.AsArray()));
-            if (list["next_cursor"] is not null)
-            {
-                await run.Out.WriteLineAsync("(more events: use --all, or narrow with --since/--until)");
-            }
-            return ExitCodes.Ok;
+            return await run.PrintListAsync("v1/events", query, run.Value(limit), run.Value(all), "events", Table,
+                "(more events: use --all, or narrow with --since/--until)", ct);
         }, type, resourceType, resourceId, since, until, limit, all);
     }
 
