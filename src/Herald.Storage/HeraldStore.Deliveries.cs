@@ -41,9 +41,6 @@ public sealed partial class HeraldStore
         c.Query(null, "SELECT id, delivery_id, started_at, duration_ms, request, response, error FROM attempts WHERE delivery_id = @d ORDER BY id",
             MapAttempt, ("@d", deliveryId)));
 
-    public Attempt? GetAttempt(string id) => Read(c =>
-        c.One(null, "SELECT id, delivery_id, started_at, duration_ms, request, response, error FROM attempts WHERE id = @id", MapAttempt, ("@id", id)));
-
     private static Attempt MapAttempt(DbDataReader r) => new(
         r.GetString(0), r.GetString(1), Times.FromUnixMs(r.GetInt64(2)), r.GetInt32(3),
         JsonSerializer.Deserialize(r.GetString(4), StorageJson.Default.AttemptRequest)!,

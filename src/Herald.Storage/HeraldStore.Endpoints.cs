@@ -75,9 +75,6 @@ public sealed partial class HeraldStore
     public StoredEndpoint? GetEndpoint(string orgId, string id) =>
         Read(c => c.One(null, $"SELECT {EndpointColumns} FROM endpoints WHERE org_id = @org AND id = @id", MapEndpoint, ("@org", orgId), ("@id", id)));
 
-    public StoredEndpoint? GetEndpointById(string id) =>
-        Read(c => c.One(null, $"SELECT {EndpointColumns} FROM endpoints WHERE id = @id", MapEndpoint, ("@id", id)));
-
     public Page<StoredEndpoint> ListEndpoints(string orgId, string? cursor, int limit) => Read(c =>
     {
         var rows = c.Query(null, $"SELECT {EndpointColumns} FROM endpoints WHERE org_id = @org AND (@cursor IS NULL OR id < @cursor) ORDER BY id DESC LIMIT @limit",

@@ -118,22 +118,6 @@ public sealed partial class HeraldStore
         return new EventType(orgId, name, description, schema, now, now);
     });
 
-    /// <summary>Creates or replaces an event type (catalogue import).</summary>
-    public Task<EventType> UpsertEventTypeAsync(string orgId, string name, string description, string? schema) => WriteAsync((c, t) =>
-    {
-        var now = Times.Truncate(_time.GetUtcNow());
-        var existing = c.One(t, $"SELECT {EventTypeColumns} FROM event_types WHERE org_id = @org AND name = @n", MapEventType, ("@org", orgId), ("@n", name));
-        if (existing is null)
-        {
-            c.Execute(t, "INSERT INTO event_types (org_id, name, description, schema, created_at, updated_at) VALUES (@org, @n, @d, @s, @at, @at)",
-                ("@org", orgId), ("@n", name), ("@d", description), ("@s", schema), ("@at", Times.ToUnixMs(now)));
-            return new EventType(orgId, name, description, schema, now, now);
-        }
-        c.Execute(t, "UPDATE event_types SET description = @d, schema = @s, updated_at = @at WHERE org_id = @org AND name = @n",
-            ("@org", orgId), ("@n", name), ("@d", description), ("@s", schema), ("@at", Times.ToUnixMs(now)));
-        return existing with { Description = description, SchemaJson = schema, UpdatedAt = now };
-    });
-
     public Task<EventType?> ReplaceEventTypeAsync(string orgId, string name, string description, string? schema) => WriteAsync((c, t) =>
     {
         var existing = c.One(t, $"SELECT {EventTypeColumns} FROM event_types WHERE org_id = @org AND name = @n", MapEventType, ("@org", orgId), ("@n", name));

@@ -82,8 +82,6 @@ public sealed partial class HeraldStore : IAsyncDisposable
         }
     }
 
-    public string? GetMeta(string key) => Read(c => c.Scalar(null, "SELECT value FROM meta WHERE key = @k", ("@k", key)) as string);
-
     /// <summary>Stores <paramref name="value"/> under <paramref name="key"/> unless a value is there; returns the value in force.</summary>
     public Task<string> InitMetaAsync(string key, string value) => WriteAsync((c, t) =>
     {
@@ -96,8 +94,6 @@ public sealed partial class HeraldStore : IAsyncDisposable
     });
 
     internal static string? Cursor(string? lastId, int count, int limit) => count == limit ? lastId : null;
-
-    internal static string EncodeTime(DateTimeOffset time) => Times.Format(time);
 
     public async ValueTask DisposeAsync() => await _writer.DisposeAsync();
 }

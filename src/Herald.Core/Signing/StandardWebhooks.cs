@@ -78,25 +78,8 @@ public static class StandardWebhooks
     }
 
     /// <summary>One signature, <c>v1,</c> + base64 HMAC-SHA256 of <c>"{msgId}.{timestamp}.{body}"</c>.</summary>
-    public static string Sign(ReadOnlySpan<byte> key, string msgId, long timestamp, ReadOnlySpan<byte> body)
-    {
-        ArgumentNullException.ThrowIfNull(msgId);
-        var length = ContentLength(msgId, body);
-        byte[]? rented = null;
-        var content = length <= StackLimit ? stackalloc byte[StackLimit] : (rented = ArrayPool<byte>.Shared.Rent(length));
-        try
-        {
-            content = content[..WriteContent(content, msgId, timestamp, body)];
-            Span<char> signature = stackalloc char[VersionPrefix.Length + MacBase64Chars];
-            WriteSignature(key, content, signature);
-            return new string(signature);
-        }
-        finally
-        {
-            if (rented is not null)
-                ArrayPool<byte>.Shared.Return(rented);
-        }
-    }
+    public static string Sign(ReadOnlySpan<byte> key, string msgId, long timestamp, ReadOnlySpan<byte> body) =>
+        SignatureHeader([key.ToArray()], msgId, timestamp, body);
 
     /// <summary>
     /// The <c>webhook-signature</c> header value: one space-separated <c>v1,…</c> entry per key,
