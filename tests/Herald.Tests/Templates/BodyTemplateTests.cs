@@ -443,7 +443,7 @@ public sealed class BodyTemplateTests
 
         // DotLiquid counts the range before the first iteration; on a busy machine the clock may win.
         Assert.Contains(error, new[] { "the template failed: Render Error - Maximum number of iterations 1000000 exceeded", "the template took longer than 1 s" });
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"took {clock.Elapsed}");
     }
 
     [Fact]
@@ -457,7 +457,7 @@ public sealed class BodyTemplateTests
             Context("{}"));
 
         Assert.Equal("the template took longer than 1 s", error);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"took {clock.Elapsed}");
     }
 
     [Fact]
@@ -502,7 +502,7 @@ public sealed class BodyTemplateTests
         var error = RenderError(source, Context("{}"));
 
         Assert.Equal($"the template failed: {filter} would build a string longer than 4 Mi characters", error);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"took {clock.Elapsed}");
     }
 
     [Fact]
