@@ -1,16 +1,19 @@
 namespace Herald.Bench;
 
-/// <summary>How one <c>herald bench</c> run is sized (DESIGN §9).</summary>
+/// <summary>How one <c>herald bench</c> run is sized (DESIGN §9). The defaults finish in a few minutes on two cores.</summary>
 public sealed class BenchOptions
 {
+    /// <summary>Events each throughput run publishes (the <c>backlog</c> scenario runs it twice).</summary>
     public int Events { get; init; } = 20_000;
+
+    /// <summary>Endpoints each event of the <c>throughput</c> scenario fans out to.</summary>
     public int Endpoints { get; init; } = 1;
 
     /// <summary>Null for a SQLite file in a fresh temporary data dir; <c>sqlite:PATH</c> for a new file elsewhere.</summary>
     public string? Database { get; init; }
 
-    /// <summary>A scenario name, or <c>all</c>.</summary>
-    public string Scenario { get; init; } = "throughput";
+    /// <summary>Scenario names separated by commas, or <c>all</c>.</summary>
+    public string Scenario { get; init; } = "all";
 
     /// <summary>Herald's <c>--workers</c>; the baselines send with the same concurrency.</summary>
     public int Workers { get; init; } = 64;
@@ -20,6 +23,21 @@ public sealed class BenchOptions
 
     /// <summary>Concurrent publishing tasks: enough to keep the API busy without swamping two cores.</summary>
     public int Publishers { get; init; } = 16;
+
+    /// <summary>Endpoints the one event of a <c>fanout</c> round goes to.</summary>
+    public int FanoutEndpoints { get; init; } = 1_000;
+
+    /// <summary>Rounds of the <c>fanout</c> scenario, one event each, one after the other.</summary>
+    public int FanoutEvents { get; init; } = 10;
+
+    /// <summary>Events per second the <c>latency</c> scenario publishes, on a fixed schedule.</summary>
+    public int Rate { get; init; } = 1_000;
+
+    /// <summary>How long the <c>latency</c> scenario publishes.</summary>
+    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Pending deliveries the <c>backlog</c> scenario stores before measuring again.</summary>
+    public int Backlog { get; init; } = 1_000_000;
 
     /// <summary>How long the receiver may take to get every delivery before the run fails.</summary>
     public TimeSpan DeliveryTimeout { get; init; } = TimeSpan.FromMinutes(10);

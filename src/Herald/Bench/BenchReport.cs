@@ -16,6 +16,7 @@ public sealed record BenchResult(
     ScenarioMeasurement Measurement,
     BaselineResult Baselines,
     double PeakRssMb,
+    bool PeakRssOfScenario,
     DateTimeOffset StartedAt)
 {
     public double RatioHttp => Baselines.Http.PerSecond > 0 ? Measurement.DeliveredPerSecond / Baselines.Http.PerSecond : 0;
@@ -41,8 +42,12 @@ public static class BenchReport
             json.WriteStartObject();
             json.WriteString("scenario", r.Scenario);
             json.WriteString("backend", m.Backend);
-            json.WriteNumber("events", r.Options.Events);
-            json.WriteNumber("endpoints", r.Options.Endpoints);
+            json.WriteString("topology", m.Topology);
+            json.WriteNumber("processes", m.Processes);
+            json.WriteNumber("events", m.Events);
+            json.WriteNumber("endpoints", m.Endpoints);
+            json.WriteNumber("deliveries", (long)m.Events * m.Endpoints);
+            json.WriteNumber("delivered", m.Delivered);
             json.WriteNumber("workers", r.Options.Workers);
             json.WriteNumber("publishers", r.Options.Publishers);
             json.WriteNumber("accepted_per_s", Math.Round(m.AcceptedPerSecond, 1));
@@ -53,6 +58,7 @@ public static class BenchReport
             json.WriteNumber("e2e_p99_ms", Math.Round(m.EndToEndP99Ms, 2));
             json.WriteNumber("duration_s", Math.Round(m.DurationSeconds, 2));
             json.WriteNumber("peak_rss_mb", Math.Round(r.PeakRssMb, 1));
+            json.WriteString("peak_rss_scope", r.PeakRssOfScenario ? "scenario" : "process");
             json.WriteNumber("cpu_ms_per_delivery", Math.Round(m.CpuMsPerDelivery, 3));
             json.WriteNumber("db_round_trips_per_event", Math.Round(m.DatabaseRoundTripsPerEvent, 2));
             json.WriteNumber("baseline_http_per_s", Math.Round(r.Baselines.Http.PerSecond, 1));
@@ -62,6 +68,10 @@ public static class BenchReport
             json.WriteNumber("baseline_naive_messages", r.Baselines.Naive.Messages);
             json.WriteNumber("ratio_http", Math.Round(r.RatioHttp, 3));
             json.WriteNumber("ratio_naive", Math.Round(r.RatioNaive, 3));
+            foreach (var (name, value) in m.Extra)
+            {
+                json.WriteNumber(name, value);
+            }
             json.WriteStartObject("machine");
             json.WriteNumber("cores", Environment.ProcessorCount);
             json.WriteString("os", RuntimeInformation.OSDescription);
@@ -82,8 +92,8 @@ public static class BenchReport
         var rows = new List<(string Label, Func<BenchResult, string> Value)>
         {
             ("scenario", r => r.Scenario),
-            ("backend", r => r.Measurement.Backend),
-            ("events × endpoints", r => $"{r.Options.Events:N0} × {r.Options.Endpoints}"),
+            ("backend", r => $"{r.Measurement.Backend}, {r.Measurement.Topology}"),
+            ("events × endpoints", r => $"{r.Measurement.Events:N0} × {r.Measurement.Endpoints:N0}"),
             ("workers / publishers", r => $"{r.Options.Workers} / {r.Options.Publishers}"),
             ("accepted/s", r => Rate(r.Measurement.AcceptedPerSecond)),
             ("delivered/s", r => Rate(r.Measurement.DeliveredPerSecond)),
@@ -98,6 +108,13 @@ public static class BenchReport
             ("delivered / http", r => r.RatioHttp.ToString("0.00", Invariant)),
             ("delivered / naive", r => r.RatioNaive.ToString("0.00", Invariant)),
         };
+        // The figures only some scenarios have, one row each, "-" where a scenario has none.
+        foreach (var name in results.SelectMany(r => r.Measurement.Extra.Select(e => e.Key)).Distinct())
+        {
+            rows.Add((name.Replace('_', ' '), r => r.Measurement.Extra.FirstOrDefault(e => e.Key == name) is { Key: not null } e
+                ? e.Value.ToString(Math.Abs(e.Value) >= 100 ? "N0" : "0.###", Invariant)
+                : "-"));
+        }
         var cells = rows.Select(row => (row.Label, Values: results.Select(row.Value).ToArray())).ToList();
         var labelWidth = cells.Max(c => c.Label.Length);
         var widths = Enumerable.Range(0, results.Count).Select(i => cells.Max(c => c.Values[i].Length)).ToArray();
@@ -112,7 +129,7 @@ public static class BenchReport
             text.Append('\n');
         }
         text.Append(Invariant, $"machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, {Configuration} build\n");
-        text.Append("Herald, the publishers and the receiver share this process and its cores; figures are comparable as ratios to the baselines.\n");
+        text.Append("Herald, the publishers and the receiver share this process and its cores; figures are comparable as ratios to the baselines, measured once for the whole run.\n");
         if (Configuration == "Debug")
         {
             text.Append("warning: a Debug build; run with -c Release for figures worth comparing.\n");

@@ -17,20 +17,27 @@ public sealed class BenchRunner(BenchOptions options, TextWriter stdout, TextWri
         try
         {
             var scenarios = Validate();
+            var topology = BenchTopology.For(options.Database);
+            var progressMode = Cli.Progress.ModeFor(stderr, options.Json);
             work = Directory.CreateTempSubdirectory("herald-bench-");
             await using var receiver = await BenchReceiver.StartAsync();
             Say($"bench: receiver on {receiver.BaseUrl}; warming up and measuring the baselines ({options.Events:N0} plain POSTs, {Math.Min(options.Events, options.NaiveCap):N0} naive durable sends)");
             await Baselines.HttpAsync(receiver, Math.Min(options.Events, 1_000), options.Workers, cancellationToken);
+            // Measured once, before the scenarios: every scenario of the run is compared with the same figures.
             var baselines = await Baselines.MeasureAsync(receiver, options, work.FullName, cancellationToken);
 
             var results = new List<BenchResult>();
             foreach (var scenario in scenarios)
             {
                 var dir = Directory.CreateDirectory(Path.Combine(work.FullName, scenario.Name)).FullName;
-                Say($"bench: {scenario.Name}: {options.Events:N0} events × {options.Endpoints} endpoint(s), {options.Workers} workers");
+                Say($"bench: {scenario.Name}: {scenario.Description}");
                 var startedAt = DateTimeOffset.UtcNow;
-                var measurement = await scenario.RunAsync(new ScenarioContext(options, receiver, dir, stderr), cancellationToken);
-                results.Add(new BenchResult(scenario.Name, options, measurement, baselines, PeakRssMb(), startedAt));
+                var peakIsScenarios = PeakRss.Reset();
+                var measurement = await scenario.RunAsync(new ScenarioContext(options, receiver, dir, topology, stderr, progressMode), cancellationToken);
+                results.Add(new BenchResult(scenario.Name, options, measurement, baselines, PeakRss.Megabytes(), peakIsScenarios, startedAt));
+                // Each scenario starts on a clean heap, so one scenario's garbage is not charged to the next one's RSS.
+                GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+                GC.WaitForPendingFinalizers();
             }
 
             if (!options.Json)
@@ -87,6 +94,26 @@ public sealed class BenchRunner(BenchOptions options, TextWriter stdout, TextWri
         {
             throw new BenchException($"--publishers must be between 1 and 1024 (got {options.Publishers}).");
         }
+        if (options.FanoutEndpoints is < 1 or > 10_000)
+        {
+            throw new BenchException($"--fanout-endpoints must be between 1 and 10,000, the endpoints an organization may have (got {options.FanoutEndpoints}).");
+        }
+        if (options.FanoutEvents is < 1 or > 10_000)
+        {
+            throw new BenchException($"--fanout-events must be between 1 and 10,000 (got {options.FanoutEvents}).");
+        }
+        if (options.Rate is < 1 or > 100_000)
+        {
+            throw new BenchException($"--rate must be between 1 and 100,000 events a second (got {options.Rate}).");
+        }
+        if (options.Duration <= TimeSpan.Zero || options.Duration > TimeSpan.FromHours(1) || options.Rate * options.Duration.TotalSeconds > 10_000_000)
+        {
+            throw new BenchException($"--duration must be more than 0 and at most 1h, and --rate × --duration at most 10,000,000 events (got {Core.Durations.Format(options.Duration)}).");
+        }
+        if (options.Backlog is < 1 or > 50_000_000)
+        {
+            throw new BenchException($"--backlog must be between 1 and 50,000,000 (got {options.Backlog}).");
+        }
         ValidateDatabase(options.Database);
         return BenchScenarios.Select(options.Scenario);
     }
@@ -109,12 +136,6 @@ public sealed class BenchRunner(BenchOptions options, TextWriter stdout, TextWri
         {
             throw new BenchException($"--database {database}: {path} already exists; the bench needs a new, empty database.");
         }
-    }
-
-    private static double PeakRssMb()
-    {
-        using var self = Process.GetCurrentProcess();
-        return self.PeakWorkingSet64 / (1024.0 * 1024.0);
     }
 
     private void Say(string line)
@@ -141,5 +162,36 @@ public sealed class BenchRunner(BenchOptions options, TextWriter stdout, TextWri
         {
             // A temp dir left behind is not worth failing a finished run for.
         }
+    }
+}
+
+/// <summary>
+/// Peak resident memory of this process. On Linux the peak can be reset (writing 5 to
+/// /proc/self/clear_refs resets VmHWM), so each scenario reports its own; elsewhere the figure is
+/// the process's peak since it started.
+/// </summary>
+internal static class PeakRss
+{
+    public static bool Reset()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return false;
+        }
+        try
+        {
+            File.WriteAllText("/proc/self/clear_refs", "5");
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    public static double Megabytes()
+    {
+        using var self = Process.GetCurrentProcess();
+        return self.PeakWorkingSet64 / (1024.0 * 1024.0);
     }
 }

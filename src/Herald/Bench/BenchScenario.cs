@@ -1,11 +1,24 @@
+using Herald.Cli;
+
 namespace Herald.Bench;
 
-/// <summary>What every scenario is given: the run's options, the shared receiver and a private working directory.</summary>
-public sealed record ScenarioContext(BenchOptions Options, BenchReceiver Receiver, string WorkDir, TextWriter Progress);
+/// <summary>
+/// What every scenario is given: the run's options, the shared receiver, a private working
+/// directory, the topology that starts Herald, and where progress goes.
+/// </summary>
+public sealed record ScenarioContext(BenchOptions Options, BenchReceiver Receiver, string WorkDir, BenchTopology Topology, TextWriter ProgressWriter, ProgressMode ProgressMode)
+{
+    public Progress Progress(string label, string unit = "delivered") => new(ProgressWriter, ProgressMode, label, unit);
 
-/// <summary>What a scenario measured; the baselines are added by the runner.</summary>
+    /// <summary>Starts Herald under test the way the run's topology says, with its data in this scenario's directory.</summary>
+    public Task<BenchTarget> StartHeraldAsync(CancellationToken cancellationToken) => Topology.StartAsync(this, cancellationToken);
+}
+
+/// <summary>What a scenario measured; the baselines and the peak RSS are added by the runner.</summary>
 public sealed record ScenarioMeasurement(
     string Backend,
+    int Events,
+    int Endpoints,
     double AcceptedPerSecond,
     double DeliveredPerSecond,
     double PublishP50Ms,
@@ -14,11 +27,25 @@ public sealed record ScenarioMeasurement(
     double EndToEndP99Ms,
     double DurationSeconds,
     double CpuMsPerDelivery,
-    double DatabaseRoundTripsPerEvent);
+    double DatabaseRoundTripsPerEvent)
+{
+    /// <summary>Requests the receiver got during the measured part: N×M when every delivery arrived once.</summary>
+    public long Delivered { get; init; }
+
+    /// <summary>How Herald ran: <c>in-process</c> today.</summary>
+    public string Topology { get; init; } = BenchTopology.InProcess.Name;
+
+    /// <summary>Herald processes under load.</summary>
+    public int Processes { get; init; } = 1;
+
+    /// <summary>Figures only this scenario has (its targets, its own sizes), in output order.</summary>
+    public IReadOnlyList<KeyValuePair<string, double>> Extra { get; init; } = [];
+}
 
 /// <summary>
-/// One way of loading Herald. Scenarios differ in topology (one process on SQLite today; several
-/// processes on PostgreSQL later), not in what they report.
+/// One way of loading Herald. A scenario says what load it applies and what it measures; where
+/// Herald runs (in this process on SQLite today; PostgreSQL and several processes later) comes
+/// from the <see cref="BenchTopology"/> in its context, so every scenario runs on every topology.
 /// </summary>
 public sealed record BenchScenario(string Name, string Description, Func<ScenarioContext, CancellationToken, Task<ScenarioMeasurement>> RunAsync);
 
@@ -26,18 +53,33 @@ public static class BenchScenarios
 {
     public static IReadOnlyList<BenchScenario> All { get; } =
     [
-        new("throughput", "Herald in this process on SQLite; N events published over HTTP fan out to M endpoints on a loopback receiver.", ThroughputScenario.RunAsync),
+        new("throughput", "N events (--events) published over HTTP by concurrent clients, fanned out to M endpoints (--endpoints); delivered/s until the receiver has all N×M.",
+            (c, ct) => ThroughputScenario.RunAsync(c, c.Options.Endpoints, "throughput", ct)),
+        new("throughput-10", "The throughput scenario with every event fanned out to 10 endpoints (N×10 deliveries).",
+            (c, ct) => ThroughputScenario.RunAsync(c, 10, "throughput-10", ct)),
+        new("fanout", "One event to 1,000 endpoints (--fanout-endpoints), --fanout-events times in turn: time to the 202, and until the receiver has every delivery.",
+            FanoutScenario.RunAsync),
+        new("latency", "Events published on a fixed schedule (--rate per second for --duration, open loop) to one endpoint: publish and publish→receiver percentiles.",
+            LatencyScenario.RunAsync),
+        new("backlog", "Throughput to one endpoint, then again with --backlog pending deliveries stored (due later, on other endpoints): the loss, and peak RSS.",
+            BacklogScenario.RunAsync),
     ];
 
-    /// <summary>The scenarios <paramref name="name"/> selects: one by name, or every one for <c>all</c>.</summary>
-    public static IReadOnlyList<BenchScenario> Select(string name)
+    /// <summary>The scenarios <paramref name="names"/> selects: names separated by commas, in the order of <see cref="All"/>, or every one for <c>all</c>.</summary>
+    public static IReadOnlyList<BenchScenario> Select(string names)
     {
-        if (name.Equals("all", StringComparison.OrdinalIgnoreCase))
+        var wanted = names.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (wanted.Length == 0 || wanted.Any(n => n.Equals("all", StringComparison.OrdinalIgnoreCase)))
         {
             return All;
         }
-        return All.FirstOrDefault(s => s.Name.Equals(name, StringComparison.OrdinalIgnoreCase)) is { } one
-            ? [one]
-            : throw new BenchException($"--scenario must be all or one of: {string.Join(", ", All.Select(s => s.Name))} (got '{name}').");
+        foreach (var name in wanted)
+        {
+            if (!All.Any(s => s.Name.Equals(name, StringComparison.OrdinalIgnoreCase)))
+            {
+                throw new BenchException($"--scenario must be all or one or more (comma-separated) of: {string.Join(", ", All.Select(s => s.Name))} (got '{name}').");
+            }
+        }
+        return [.. All.Where(s => wanted.Contains(s.Name, StringComparer.OrdinalIgnoreCase))];
     }
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Herald.Bench;
+using Herald.Core;
 
 namespace Herald.Cli;
 
@@ -8,31 +9,52 @@ public static class BenchCommand
 {
     public static Command Create()
     {
-        var events = new Option<int>("--events") { Description = "Events to publish", DefaultValueFactory = _ => 20_000 };
-        var endpoints = new Option<int>("--endpoints") { Description = "Endpoints each event fans out to", DefaultValueFactory = _ => 1 };
+        var defaults = new BenchOptions();
+        var events = new Option<int>("--events") { Description = "Events each throughput run publishes", DefaultValueFactory = _ => defaults.Events };
+        var endpoints = new Option<int>("--endpoints") { Description = "Endpoints each event of the throughput scenario fans out to", DefaultValueFactory = _ => defaults.Endpoints };
         var database = new Option<string?>("--database") { Description = "Default: a SQLite file in a temporary data dir; sqlite:PATH for a new file (only SQLite for now)" };
-        var scenario = new Option<string>("--scenario") { Description = $"{string.Join(", ", BenchScenarios.All.Select(s => s.Name))} or all", DefaultValueFactory = _ => "throughput" };
-        var workers = new Option<int>("--workers") { Description = "Herald's concurrent deliveries; the baselines send with the same concurrency", DefaultValueFactory = _ => 64 };
-        var publishers = new Option<int>("--publishers") { Description = "Concurrent publishing clients", DefaultValueFactory = _ => 16 };
+        var scenario = new Option<string>("--scenario")
+        {
+            Description = $"Comma-separated scenarios: {string.Join(", ", BenchScenarios.All.Select(s => s.Name))}; or all",
+            DefaultValueFactory = _ => defaults.Scenario,
+        };
+        var workers = new Option<int>("--workers") { Description = "Herald's concurrent deliveries; the baselines send with the same concurrency", DefaultValueFactory = _ => defaults.Workers };
+        var publishers = new Option<int>("--publishers") { Description = "Concurrent publishing clients of the throughput runs", DefaultValueFactory = _ => defaults.Publishers };
+        var fanoutEndpoints = new Option<int>("--fanout-endpoints") { Description = "Endpoints the fanout scenario's event goes to", DefaultValueFactory = _ => defaults.FanoutEndpoints };
+        var fanoutEvents = new Option<int>("--fanout-events") { Description = "Events the fanout scenario publishes, one at a time", DefaultValueFactory = _ => defaults.FanoutEvents };
+        var rate = new Option<int>("--rate") { Description = "Events per second the latency scenario publishes (open loop)", DefaultValueFactory = _ => defaults.Rate };
+        var duration = new Option<string>("--duration") { Description = "How long the latency scenario publishes, like 10s", DefaultValueFactory = _ => Durations.Format(defaults.Duration) };
+        var backlog = new Option<int>("--backlog") { Description = "Pending deliveries the backlog scenario stores", DefaultValueFactory = _ => defaults.Backlog };
         var json = new Option<bool>("--json") { Description = "Print only the JSON lines, one per scenario" };
 
-        var command = new Command("bench", "Start Herald and a local receiver in this process, publish N events to M endpoints, and report throughput and latency against baselines measured in the same run.")
+        var command = new Command("bench", "Start Herald and a local receiver in this process, run the load scenarios, and report throughput and latency against baselines measured in the same run.")
         {
-            events, endpoints, database, scenario, workers, publishers, json,
+            events, endpoints, database, scenario, workers, publishers, fanoutEndpoints, fanoutEvents, rate, duration, backlog, json,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
+            var invocation = parse.InvocationConfiguration;
+            var durationText = parse.GetValue(duration) ?? "";
+            if (!Durations.TryParse(durationText, out var latencyDuration))
+            {
+                await invocation.Error.WriteLineAsync($"herald bench: --duration must be a duration like 10s or 2m (got '{durationText}').");
+                return 1;
+            }
             var options = new BenchOptions
             {
                 Events = parse.GetValue(events),
                 Endpoints = parse.GetValue(endpoints),
                 Database = parse.GetValue(database),
-                Scenario = parse.GetValue(scenario) ?? "throughput",
+                Scenario = parse.GetValue(scenario) ?? defaults.Scenario,
                 Workers = parse.GetValue(workers),
                 Publishers = parse.GetValue(publishers),
+                FanoutEndpoints = parse.GetValue(fanoutEndpoints),
+                FanoutEvents = parse.GetValue(fanoutEvents),
+                Rate = parse.GetValue(rate),
+                Duration = latencyDuration,
+                Backlog = parse.GetValue(backlog),
                 Json = parse.GetValue(json),
             };
-            var invocation = parse.InvocationConfiguration;
             return await new BenchRunner(options, invocation.Output, invocation.Error).RunAsync(cancellationToken);
         });
         return command;

@@ -81,7 +81,8 @@ public static class CatalogCommand
 
                 var catalog = CatalogFile.Load(path);
                 using var client = admin.Connect(parse, context);
-                var results = await ImportAsync(client, catalog, context.Error, cancellationToken);
+                var progress = new Progress(context.Error, Progress.ModeFor(context.Error, json), "importing " + catalog.Name, "event types");
+                var results = await ImportAsync(client, catalog, progress, cancellationToken);
                 if (json)
                 {
                     await context.Out.WriteLineAsync(JsonSummary(catalog, results));
@@ -114,8 +115,12 @@ public static class CatalogCommand
         public string Said => Error is null ? Word : $"{Word}: {Error}";
     }
 
-    /// <summary>Upserts each type: POST, and PUT when the name is taken (409).</summary>
-    private static async Task<List<TypeResult>> ImportAsync(ApiClient client, CatalogFile catalog, TextWriter progress, CancellationToken cancellationToken)
+    /// <summary>
+    /// Upserts each type: POST, and PUT when the name is taken (409). Progress is a line per type
+    /// when standard error is not a terminal, a bar when it is, nothing with <c>--json</c>; a failure
+    /// is always said on standard error, as it happens.
+    /// </summary>
+    private static async Task<List<TypeResult>> ImportAsync(ApiClient client, CatalogFile catalog, Progress progress, CancellationToken cancellationToken)
     {
         var results = new List<TypeResult>(catalog.EventTypes.Count);
         var total = catalog.EventTypes.Count;
@@ -123,7 +128,30 @@ public static class CatalogCommand
         {
             var result = await UpsertAsync(client, type, cancellationToken);
             results.Add(result);
-            await progress.WriteLineAsync($"[{results.Count}/{total}] {type.Name} … {result.Said}");
+            var line = $"[{results.Count}/{total}] {type.Name} … {result.Said}";
+            switch (progress.Mode)
+            {
+                case ProgressMode.Lines:
+                    progress.Say(line);
+                    break;
+                case ProgressMode.Bar:
+                    if (result.Result == ImportResult.Failed)
+                    {
+                        progress.Say(line);
+                    }
+                    progress.Update(results.Count, total, type.Name, force: true);
+                    break;
+                default:
+                    if (result.Result == ImportResult.Failed)
+                    {
+                        progress.Say(line);
+                    }
+                    break;
+            }
+        }
+        if (progress.Mode == ProgressMode.Bar)
+        {
+            progress.Complete(results.Count, total, $"{Count(results, ImportResult.Created)} created, {Count(results, ImportResult.Updated)} updated, {Count(results, ImportResult.Failed)} failed");
         }
         return results;
     }

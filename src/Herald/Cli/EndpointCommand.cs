@@ -305,7 +305,23 @@ public static class EndpointCommand
             }
             var json = run.Json;
             using var client = run.Connect();
-            var result = await client.RequestAsync(HttpMethod.Post, "v1/endpoints/" + AdminRun.Escape(endpointId) + "/recover", body, ct);
+            // One request, which can take a while over a long window: a spinner on a terminal, a line
+            // every few seconds in a log, nothing with --json.
+            var progress = new Progress(run.Error, Progress.ModeFor(run.Error, json), $"re-queuing failed deliveries of {endpointId}", lineEvery: TimeSpan.FromSeconds(5));
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var tracking = progress.TrackAsync(() => (-1, 0, $"{System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds:0} s"), stop.Token);
+            JsonNode? result;
+            try
+            {
+                result = await client.RequestAsync(HttpMethod.Post, "v1/endpoints/" + AdminRun.Escape(endpointId) + "/recover", body, ct);
+            }
+            finally
+            {
+                await stop.CancelAsync();
+                await tracking;
+                progress.Clear();
+            }
             await (json
                 ? run.WriteJsonAsync(result)
                 : run.Out.WriteLineAsync($"Re-queued {TablePrinter.Str(result, "requeued")} failed deliveries of endpoint {endpointId}."));

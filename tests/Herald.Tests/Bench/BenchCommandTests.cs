@@ -30,7 +30,7 @@ public sealed class BenchCommandTests
     [Fact]
     public async Task Bench_PrintsOnlyOneJsonLineWithEveryField_WhenRunWithJson()
     {
-        var (exitCode, stdout, stderr) = await RunThroughCliAsync(["bench", "--events", "200", "--json"]);
+        var (exitCode, stdout, stderr) = await RunThroughCliAsync(["bench", "--scenario", "throughput", "--events", "200", "--json"]);
 
         Assert.True(exitCode == 0, $"exit code {exitCode}; stderr: {stderr}");
         var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -48,17 +48,98 @@ public sealed class BenchCommandTests
             Assert.Equal(JsonValueKind.Number, value.ValueKind);
             Assert.True(value.GetDouble() > 0, $"{field} is {value.GetDouble()} in {line}");
         }
+        Assert.Equal(200, root.GetProperty("delivered").GetInt64());
         var machine = root.GetProperty("machine");
         Assert.Equal(Environment.ProcessorCount, machine.GetProperty("cores").GetInt32());
         Assert.False(string.IsNullOrEmpty(machine.GetProperty("os").GetString()));
+        // With --json, standard error carries no progress.
+        Assert.Equal("", stderr);
+    }
+
+    [Fact]
+    public async Task Bench_RunsEveryScenarioOnATinySize_EachDeliveringEverythingAndPrintingEveryField()
+    {
+        var (exitCode, stdout, stderr) = await RunAsync([
+            "bench", "--events", "60", "--workers", "16", "--fanout-endpoints", "20", "--fanout-events", "2",
+            "--rate", "100", "--duration", "1s", "--backlog", "500", "--json"]);
+
+        Assert.True(exitCode == 0, $"exit code {exitCode}; stderr: {stderr}");
+        var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement.Clone()).ToList();
+        Assert.Equal(["throughput", "throughput-10", "fanout", "latency", "backlog"], lines.Select(l => l.GetProperty("scenario").GetString()));
+        // (events, endpoints) each scenario ran: every delivery of each reached the receiver, once.
+        (int Events, int Endpoints)[] sizes = [(60, 1), (60, 10), (2, 20), (100, 1), (60, 1)];
+        for (var i = 0; i < lines.Count; i++)
+        {
+            var line = lines[i];
+            var scenario = line.GetProperty("scenario").GetString();
+            Assert.Equal(sizes[i].Events, line.GetProperty("events").GetInt32());
+            Assert.Equal(sizes[i].Endpoints, line.GetProperty("endpoints").GetInt32());
+            Assert.Equal((long)sizes[i].Events * sizes[i].Endpoints, line.GetProperty("deliveries").GetInt64());
+            Assert.True(line.GetProperty("delivered").GetInt64() == line.GetProperty("deliveries").GetInt64(), $"{scenario}: {line}");
+            Assert.Equal("sqlite", line.GetProperty("backend").GetString());
+            Assert.Equal("in-process", line.GetProperty("topology").GetString());
+            Assert.Equal(1, line.GetProperty("processes").GetInt32());
+            foreach (var field in NumberFields.Concat(["ratio_http", "ratio_naive", "cpu_ms_per_delivery"]))
+            {
+                Assert.True(line.TryGetProperty(field, out var value), $"{scenario}: missing {field}");
+                Assert.Equal(JsonValueKind.Number, value.ValueKind);
+                Assert.True(value.GetDouble() > 0, $"{scenario}: {field} is {value.GetDouble()}");
+            }
+            // The baselines are measured once and shared by every scenario of the run.
+            Assert.Equal(lines[0].GetProperty("baseline_http_per_s").GetDouble(), line.GetProperty("baseline_http_per_s").GetDouble());
+            Assert.Equal(lines[0].GetProperty("baseline_naive_per_s").GetDouble(), line.GetProperty("baseline_naive_per_s").GetDouble());
+        }
+        var fanout = lines[2];
+        foreach (var field in new[] { "fanout_accept_p50_ms", "fanout_accept_max_ms", "fanout_all_delivered_p50_ms", "fanout_all_delivered_max_ms" })
+        {
+            Assert.True(fanout.GetProperty(field).GetDouble() > 0, $"fanout: {field}");
+        }
+        Assert.True(fanout.GetProperty("fanout_all_delivered_max_ms").GetDouble() >= fanout.GetProperty("fanout_all_delivered_p50_ms").GetDouble());
+        var latency = lines[3];
+        Assert.Equal(100, latency.GetProperty("rate_per_s").GetDouble());
+        Assert.Equal(JsonValueKind.Number, latency.GetProperty("send_late_p99_ms").ValueKind);
+        var backlog = lines[4];
+        Assert.Equal(500, backlog.GetProperty("backlog").GetInt32());
+        // The stored backlog is still pending after the second run: none of it was due, none was sent.
+        Assert.True(backlog.GetProperty("backlog_pending_after").GetInt64() >= 500);
+        Assert.True(backlog.GetProperty("delivered_per_s_without_backlog").GetDouble() > 0);
+        Assert.Equal(JsonValueKind.Number, backlog.GetProperty("backlog_throughput_loss").ValueKind);
+        Assert.Equal("", stderr);
+    }
+
+    [Fact]
+    public async Task Bench_Exits1_WhenDurationIsNotADuration()
+    {
+        var (exitCode, stdout, stderr) = await RunAsync(["bench", "--scenario", "latency", "--duration", "10"]);
+
+        Assert.Equal(1, exitCode);
+        Assert.Equal("", stdout);
+        Assert.StartsWith("herald bench: --duration must be a duration like 10s", stderr, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--backlog", "0", "--backlog must be between 1")]
+    [InlineData("--rate", "0", "--rate must be between 1")]
+    [InlineData("--fanout-endpoints", "10001", "--fanout-endpoints must be between 1 and 10,000")]
+    [InlineData("--fanout-events", "0", "--fanout-events must be between 1")]
+    public async Task Bench_Exits1WithOneClearLine_WhenAScenarioSizeIsOutOfRange(string option, string value, string message)
+    {
+        var (exitCode, stdout, stderr) = await RunAsync(["bench", option, value]);
+
+        Assert.Equal(1, exitCode);
+        Assert.Equal("", stdout);
+        Assert.StartsWith("herald bench: " + message, stderr, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Bench_PrintsTableThenJson_AndFansOutToEveryEndpoint()
     {
-        var (exitCode, stdout, stderr) = await RunAsync(["bench", "--events", "40", "--endpoints", "3", "--workers", "8"]);
+        var (exitCode, stdout, stderr) = await RunAsync(["bench", "--scenario", "throughput", "--events", "40", "--endpoints", "3", "--workers", "8"]);
 
         Assert.True(exitCode == 0, $"exit code {exitCode}; stderr: {stderr}");
+        // Standard error is not a terminal here: progress comes as plain lines, ending with the total.
+        Assert.Contains("throughput: 120/120 delivered", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain('\r', stderr);
         Assert.Contains("delivered/s", stdout, StringComparison.Ordinal);
         Assert.Contains("baseline naive/s", stdout, StringComparison.Ordinal);
         var jsonLines = stdout.Split('\n').Where(l => l.StartsWith('{')).ToList();
@@ -105,7 +186,7 @@ public sealed class BenchCommandTests
         var (exitCode, _, stderr) = await RunAsync(["bench", "--events", "10", "--scenario", "nope"]);
 
         Assert.Equal(1, exitCode);
-        Assert.Contains("--scenario must be all or one of: throughput", stderr, StringComparison.Ordinal);
+        Assert.Contains("--scenario must be all or one or more (comma-separated) of: throughput, throughput-10, fanout, latency, backlog (got 'nope')", stderr, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -113,7 +194,7 @@ public sealed class BenchCommandTests
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        var options = new BenchOptions { Events = 50, Json = true, DeliveryTimeout = TimeSpan.FromMilliseconds(1) };
+        var options = new BenchOptions { Scenario = "throughput", Events = 50, Json = true, DeliveryTimeout = TimeSpan.FromMilliseconds(1) };
 
         var exitCode = await new BenchRunner(options, stdout, stderr).RunAsync();
 
@@ -127,6 +208,16 @@ public sealed class BenchCommandTests
     {
         Assert.Equal(BenchScenarios.All, BenchScenarios.Select("all"));
         Assert.Equal("throughput", Assert.Single(BenchScenarios.Select("throughput")).Name);
+        Assert.Equal(["throughput", "throughput-10", "fanout", "latency", "backlog"], BenchScenarios.All.Select(s => s.Name));
+    }
+
+    [Fact]
+    public void Scenario_SelectsACommaSeparatedList_InTheRunsOrder()
+    {
+        Assert.Equal(["fanout", "latency"], BenchScenarios.Select("latency, fanout").Select(s => s.Name));
+        Assert.Equal(["throughput", "backlog"], BenchScenarios.Select("BACKLOG,throughput,backlog").Select(s => s.Name));
+        var error = Assert.Throws<BenchException>(() => BenchScenarios.Select("fanout,latncy"));
+        Assert.Contains("(got 'latncy')", error.Message, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -130,6 +130,8 @@ public sealed class CatalogImportTests(ServerFixture fixture) : IClassFixture<Se
             failed = 0,
             event_types = new[] { new { name = "post.create", result = "created" }, new { name = "post.update", result = "created" } },
         }, JsonNode.Parse(run.Out));
+        // No progress with --json: only failures would be said on stderr.
+        Assert.Equal("", run.Err);
     }
 
     [Fact]

@@ -1,0 +1,149 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json.Nodes;
+using Herald.Hosting;
+using Herald.Storage;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+
+namespace Herald.Bench;
+
+/// <summary>
+/// Where Herald runs during a scenario. <see cref="InProcess"/> is <c>herald serve</c> hosted in the
+/// bench process on SQLite; a PostgreSQL topology (an API process and a worker process on one
+/// database) is another entry here, and every scenario runs on it unchanged.
+/// </summary>
+public sealed record BenchTopology(string Name, int Processes, Func<ScenarioContext, CancellationToken, Task<BenchTarget>> StartAsync)
+{
+    public static BenchTopology InProcess { get; } = new("in-process", 1, StartInProcessAsync);
+
+    /// <summary>The topology for <c>--database</c>; only SQLite, in this process, for now.</summary>
+    public static BenchTopology For(string? database) => InProcess;
+
+    /// <summary>
+    /// Herald as <c>herald serve</c> builds it (SQLite in WAL mode with synchronous=FULL,
+    /// --allow-private-targets, a known admin key, a free loopback port), in this process.
+    /// </summary>
+    private static async Task<BenchTarget> StartInProcessAsync(ScenarioContext context, CancellationToken cancellationToken)
+    {
+        var adminKey = "hk_bench_" + Guid.NewGuid().ToString("N");
+        var options = new HeraldOptions
+        {
+            Urls = "http://127.0.0.1:0",
+            DataDir = Path.Combine(context.WorkDir, "data"),
+            Database = context.Options.Database is { } database ? ScenarioDatabase(database, context) : null,
+            AdminKey = adminKey,
+            AllowPrivateTargets = true,
+            Workers = context.Options.Workers,
+        };
+        WebApplication app;
+        try
+        {
+            app = await HeraldServer.BuildAsync(options, TextWriter.Null, configure: BenchLogging.Quiet);
+        }
+        catch (StartupException e)
+        {
+            throw new BenchException("Herald did not start: " + e.Message);
+        }
+        try
+        {
+            await app.StartAsync(cancellationToken);
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new BenchTarget(new Uri(address), adminKey, app.Services.GetRequiredService<HeraldStore>(), InProcess, app);
+    }
+
+    /// <summary>
+    /// <c>sqlite:PATH</c> names the first scenario's file; each further scenario needs a fresh
+    /// database of its own, so it gets PATH with the scenario's name added.
+    /// </summary>
+    private static string ScenarioDatabase(string database, ScenarioContext context)
+    {
+        var path = Path.GetFullPath(database["sqlite:".Length..]);
+        if (!File.Exists(path))
+        {
+            return "sqlite:" + path;
+        }
+        var scenario = Path.GetFileName(context.WorkDir);
+        return "sqlite:" + Path.Combine(Path.GetDirectoryName(path)!, $"{Path.GetFileNameWithoutExtension(path)}-{scenario}{Path.GetExtension(path)}");
+    }
+}
+
+/// <summary>A running Herald under test: its API address and key, and its store (round-trip counts, backlog seeding).</summary>
+public sealed class BenchTarget : IAsyncDisposable
+{
+    private readonly IAsyncDisposable _host;
+
+    public BenchTarget(Uri baseAddress, string adminKey, HeraldStore store, BenchTopology topology, IAsyncDisposable host)
+    {
+        BaseAddress = baseAddress;
+        AdminKey = adminKey;
+        Store = store;
+        Topology = topology;
+        _host = host;
+    }
+
+    public Uri BaseAddress { get; }
+
+    public string AdminKey { get; }
+
+    public HeraldStore Store { get; }
+
+    public BenchTopology Topology { get; }
+
+    public string Backend => Store.Backend;
+
+    /// <summary>A client of the API with the admin key, allowing <paramref name="connections"/> at once.</summary>
+    public HttpClient NewClient(int connections)
+    {
+        var client = Baselines.NewClient(connections);
+        client.BaseAddress = BaseAddress;
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);
+        return client;
+    }
+
+    /// <summary>
+    /// Creates <paramref name="count"/> endpoints named <c>{prefix}-{i}</c> on the receiver's
+    /// <c>/hook/{prefix}-{i}</c>, with the defaults (the standard signature scheme with a generated
+    /// secret, the envelope format) plus <paramref name="extra"/>; returns their ids in order.
+    /// </summary>
+    public async Task<string[]> CreateEndpointsAsync(HttpClient client, BenchReceiver receiver, int count, string prefix, JsonObject? extra, CancellationToken cancellationToken)
+    {
+        var ids = new string[count];
+        var next = -1;
+        await Task.WhenAll(Enumerable.Range(0, Math.Min(count, 8)).Select(_ => Task.Run(async () =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < count)
+            {
+                var body = extra is null ? new JsonObject() : (JsonObject)extra.DeepClone();
+                body["name"] = $"{prefix}-{i}";
+                body["url"] = receiver.Url($"/hook/{prefix}-{i}");
+                using var content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
+                using var created = await client.PostAsync("/v1/endpoints", content, cancellationToken);
+                var text = await created.Content.ReadAsStringAsync(cancellationToken);
+                if (created.StatusCode != HttpStatusCode.Created)
+                {
+                    throw new BenchException($"Creating endpoint {prefix}-{i} got {(int)created.StatusCode}: {text}");
+                }
+                ids[i] = JsonNode.Parse(text)!["id"]!.GetValue<string>();
+            }
+        }, cancellationToken)));
+        return ids;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_host is IHost host)
+        {
+            await host.StopAsync(CancellationToken.None);
+        }
+        await _host.DisposeAsync();
+    }
+}
