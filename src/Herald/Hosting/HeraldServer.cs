@@ -2,6 +2,7 @@ using System.Reflection;
 using Herald.Api;
 using Herald.Core;
 using Herald.Core.Security;
+using Herald.Dashboard;
 using Herald.Delivery;
 using Herald.Storage;
 using Herald.Storage.Sqlite;
@@ -116,6 +117,7 @@ public static class HeraldServer
             v1.MapApplinksApi();
             v1.MapEventsApi();
             v1.MapDeliveriesApi();
+            app.MapDashboard();
 
             var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Herald");
             app.Lifetime.ApplicationStarted.Register(() =>
