@@ -104,7 +104,14 @@ internal static class Layout
         var id = new StringBuilder("f-");
         foreach (var c in name)
         {
-            id.Append(char.IsAsciiLetterOrDigit(c) ? c : '-');
+            if (char.IsAsciiLetterOrDigit(c))
+            {
+                id.Append(c);
+            }
+            else if (id[^1] != '-')
+            {
+                id.Append('-');
+            }
         }
         return id.ToString().TrimEnd('-');
     }
