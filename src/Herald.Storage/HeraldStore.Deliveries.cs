@@ -47,14 +47,27 @@ public sealed partial class HeraldStore
         r.IsDBNull(5) ? null : JsonSerializer.Deserialize(r.GetString(5), StorageJson.Default.AttemptResponse),
         r.NullableString(6));
 
+    /// <summary>The timeout assumed for a delivery whose endpoint row is gone: the longest an endpoint may have.</summary>
+    private const long LongestTimeoutMs = 60_000;
+
     /// <summary>
-    /// Leases up to <paramref name="limit"/> due deliveries. A leased delivery is invisible to other
-    /// claims until completed or until its lease expires (a dead process's leases come back).
+    /// Leases up to <paramref name="limit"/> due deliveries, each for its endpoint's timeout plus
+    /// <paramref name="grace"/>. A leased delivery is invisible to other claims until completed or
+    /// until its lease expires: on a shared database, a dead process's leases come back to the
+    /// living ones here.
     /// </summary>
-    public Task<IReadOnlyList<ClaimedDelivery>> ClaimDueAsync(int limit, TimeSpan lease) => WriteAsync<IReadOnlyList<ClaimedDelivery>>((c, t) =>
+    public Task<IReadOnlyList<ClaimedDelivery>> ClaimDueAsync(int limit, TimeSpan grace) => WriteAsync<IReadOnlyList<ClaimedDelivery>>((c, t) =>
     {
         var now = Now;
-        var ids = c.Query(t, _dialect.ClaimSql, r => r.GetString(0), ("@now", now), ("@lease", now + (long)lease.TotalMilliseconds), ("@limit", limit));
+        if (!_dialect.OwnsDatabaseAlone)
+        {
+            c.Execute(t, """
+                UPDATE deliveries SET status = 'pending', lease_until = NULL, next_attempt_at = COALESCE(next_attempt_at, @now), updated_at = @now
+                WHERE status = 'delivering' AND lease_until < @now
+                """, ("@now", now));
+        }
+        var ids = c.Query(t, _dialect.ClaimSql, r => r.GetString(0),
+            ("@now", now), ("@grace", (long)grace.TotalMilliseconds), ("@timeout", LongestTimeoutMs), ("@limit", limit));
         return ids.Count == 0 ? [] : LoadClaimed(c, t, ids, DeliveryStatus.Pending);
     });
 
@@ -64,7 +77,7 @@ public sealed partial class HeraldStore
     /// </summary>
     public Task<ClaimedDelivery?> ClaimOneAsync(string orgId, string id, TimeSpan lease) => WriteAsync((c, t) =>
     {
-        var status = c.Scalar(t, "SELECT status FROM deliveries WHERE org_id = @org AND id = @id", ("@org", orgId), ("@id", id)) as string;
+        var status = c.Scalar(t, "SELECT status FROM deliveries WHERE org_id = @org AND id = @id" + _dialect.ForUpdate, ("@org", orgId), ("@id", id)) as string;
         if (status is null)
         {
             return null;
@@ -115,13 +128,13 @@ public sealed partial class HeraldStore
         WriteAsync<IReadOnlyList<IReadOnlyList<ClaimedDelivery>>>((c, t) =>
         {
             var now = Now;
-            var more = c.Query(t, """
+            var more = c.Query(t, $"""
                 UPDATE deliveries SET status = 'delivering', lease_until = @lease, updated_at = @now
                 WHERE id IN (
                     SELECT id FROM deliveries
                     WHERE endpoint_id = @ep AND status = 'pending' AND next_attempt_at <= @now
                     ORDER BY next_attempt_at
-                    LIMIT @cap)
+                    LIMIT @cap{_dialect.ForUpdateSkipLocked})
                 RETURNING id
                 """, r => r.GetString(0), ("@ep", endpointId), ("@now", now), ("@lease", now + (long)lease.TotalMilliseconds), ("@cap", cap));
             var ids = claimedIds.Concat(more).Distinct().ToList();
@@ -166,7 +179,7 @@ public sealed partial class HeraldStore
         c.Execute(t, """
             UPDATE deliveries SET status = @status, attempt_count = attempt_count + 1, scheduled_failures = @sf,
                 next_attempt_at = CASE WHEN @status = 'pending' AND EXISTS (SELECT 1 FROM endpoints e WHERE e.id = deliveries.endpoint_id AND e.circuit_open = 1)
-                                       THEN NULL ELSE @next END,
+                                       THEN NULL ELSE CAST(@next AS BIGINT) END,
                 lease_until = NULL, updated_at = @now
             WHERE id = @id AND status = 'delivering'
             """,
@@ -178,7 +191,7 @@ public sealed partial class HeraldStore
     private HealthChange ApplyHealth(DbConnection c, DbTransaction t, EndpointHealth health, NewEvent? followUp)
     {
         var now = Now;
-        var state = c.Query(t, "SELECT enabled, circuit_open, consecutive_failures, failing_since FROM endpoints WHERE id = @id",
+        var state = c.Query(t, "SELECT enabled, circuit_open, consecutive_failures, failing_since FROM endpoints WHERE id = @id" + _dialect.ForUpdate,
             r => (Enabled: r.GetInt64(0) != 0, Open: r.GetInt64(1) != 0, Failures: r.GetInt64(2), FailingSince: r.NullableInt64(3)),
             ("@id", health.EndpointId));
         if (state.Count == 0)
@@ -194,6 +207,7 @@ public sealed partial class HeraldStore
             {
                 return HealthChange.None;
             }
+            Notify(c, t, StoreNotifications.Endpoints(health.OrgId));
             // The first success closes the circuit and the backlog drains.
             if (enabled)
             {
@@ -217,6 +231,7 @@ public sealed partial class HeraldStore
                 WHERE id = @id
                 """, ("@r", reason), ("@f", failures), ("@since", failingSince), ("@now", now), ("@id", health.EndpointId));
             ApplyEnabledState(c, t, health.EndpointId, enabled: false);
+            Notify(c, t, StoreNotifications.Endpoints(health.OrgId));
             if (followUp is not null)
             {
                 InsertEvent(c, t, followUp with { Event = followUp.Event with { Data = OperationalReason(followUp.Event.Data, reason) } });
@@ -235,6 +250,7 @@ public sealed partial class HeraldStore
         {
             return HealthChange.None;
         }
+        Notify(c, t, StoreNotifications.Endpoints(health.OrgId));
         // Paused: the waiting deliveries are parked, so the pause consumes none of their attempts.
         c.Execute(t, "UPDATE deliveries SET next_attempt_at = NULL, updated_at = @now WHERE endpoint_id = @id AND status = 'pending'",
             ("@id", health.EndpointId), ("@now", now));
@@ -256,12 +272,12 @@ public sealed partial class HeraldStore
     public Task<IReadOnlyList<ClaimedDelivery>> ClaimProbesAsync(TimeSpan lease, TimeSpan probeInterval) => WriteAsync<IReadOnlyList<ClaimedDelivery>>((c, t) =>
     {
         var now = Now;
-        var due = c.Query(t, "SELECT id FROM endpoints WHERE circuit_open = 1 AND enabled = 1 AND probe_at <= @now", r => r.GetString(0), ("@now", now));
+        var due = c.Query(t, "SELECT id FROM endpoints WHERE circuit_open = 1 AND enabled = 1 AND probe_at <= @now" + _dialect.ForUpdateSkipLocked, r => r.GetString(0), ("@now", now));
         var claimed = new List<ClaimedDelivery>();
         foreach (var endpointId in due)
         {
             c.Execute(t, "UPDATE endpoints SET probe_at = @next WHERE id = @id", ("@next", now + (long)probeInterval.TotalMilliseconds), ("@id", endpointId));
-            var probe = c.Scalar(t, "SELECT id FROM deliveries WHERE endpoint_id = @ep AND status = 'pending' ORDER BY id LIMIT 1", ("@ep", endpointId)) as string;
+            var probe = c.Scalar(t, "SELECT id FROM deliveries WHERE endpoint_id = @ep AND status = 'pending' ORDER BY id LIMIT 1" + _dialect.ForUpdateSkipLocked, ("@ep", endpointId)) as string;
             if (probe is null)
             {
                 continue;
@@ -287,7 +303,9 @@ public sealed partial class HeraldStore
         // tolerance stays well inside that margin.
         var spacingUs = (long)Math.Ceiling(1_100_000 / ratePerSecond);
         var toleranceUs = Math.Min(2_000, spacingUs / 20);
-        var state = c.Query(t, "SELECT next_free_us, queue_until_us FROM rate_limits WHERE endpoint_id = @ep",
+        // Processes sharing the database take turns on the endpoint's row: the first send creates it.
+        c.Execute(t, "INSERT INTO rate_limits (endpoint_id, next_free_us, queue_until_us) VALUES (@ep, 0, 0) ON CONFLICT (endpoint_id) DO NOTHING", ("@ep", endpointId));
+        var state = c.Query(t, "SELECT next_free_us, queue_until_us FROM rate_limits WHERE endpoint_id = @ep" + _dialect.ForUpdate,
             r => (NextFree: r.GetInt64(0), QueueUntil: r.GetInt64(1)), ("@ep", endpointId));
         var (nextFree, queueUntil) = state.Count > 0 ? state[0] : (0L, 0L);
         if (nowUs >= nextFree - toleranceUs)
@@ -336,10 +354,17 @@ public sealed partial class HeraldStore
     /// When the dispatcher has work next: the earliest due delivery and the earliest circuit probe,
     /// in one query (an idle server makes this one query a second).
     /// </summary>
-    public (DateTimeOffset? Delivery, DateTimeOffset? Probe) NextDue() => Read(c => c.Query(null, """
-        SELECT (SELECT MIN(next_attempt_at) FROM deliveries WHERE status = 'pending'),
-               (SELECT MIN(probe_at) FROM endpoints WHERE circuit_open = 1 AND enabled = 1)
-        """, r => (r.NullableInt64(0) is { } d ? Times.FromUnixMs(d) : (DateTimeOffset?)null,
+    public (DateTimeOffset? Delivery, DateTimeOffset? Probe) NextDue() => Read(c => c.Query(null, _dialect.OwnsDatabaseAlone
+        ? """
+          SELECT (SELECT MIN(next_attempt_at) FROM deliveries WHERE status = 'pending'),
+                 (SELECT MIN(probe_at) FROM endpoints WHERE circuit_open = 1 AND enabled = 1)
+          """
+        // Shared: a dead process's expiring lease is work too.
+        : """
+          SELECT LEAST((SELECT MIN(next_attempt_at) FROM deliveries WHERE status = 'pending'),
+                       (SELECT MIN(lease_until) FROM deliveries WHERE status = 'delivering')),
+                 (SELECT MIN(probe_at) FROM endpoints WHERE circuit_open = 1 AND enabled = 1)
+          """, r => (r.NullableInt64(0) is { } d ? Times.FromUnixMs(d) : (DateTimeOffset?)null,
                    r.NullableInt64(1) is { } p ? Times.FromUnixMs(p) : (DateTimeOffset?)null))[0]);
 
     /// <summary>Deliveries waiting or being sent, and endpoints whose circuit is open: the gauges of /metrics, in one query.</summary>
@@ -353,12 +378,15 @@ public sealed partial class HeraldStore
     /// created in [since, until). Parked when the endpoint is disabled.
     /// </summary>
     public Task<int> RecoverAsync(string orgId, string endpointId, bool endpointEnabled, DateTimeOffset since, DateTimeOffset until) => WriteAsync((c, t) =>
-        c.Execute(t, """
+    {
+        Notify(c, t, StoreNotifications.Work);
+        return c.Execute(t, """
             UPDATE deliveries SET status = 'pending', scheduled_failures = 0, next_attempt_at = @next, updated_at = @now
             WHERE org_id = @org AND endpoint_id = @ep AND status = 'failed'
               AND event_id IN (SELECT id FROM events WHERE org_id = @org AND created_at >= @since AND created_at < @until)
             """,
             ("@org", orgId), ("@ep", endpointId), ("@next", endpointEnabled ? Now : null), ("@now", Now),
-            ("@since", Times.ToUnixMs(since)), ("@until", Times.ToUnixMs(until))));
+            ("@since", Times.ToUnixMs(since)), ("@until", Times.ToUnixMs(until)));
+    });
 
 }

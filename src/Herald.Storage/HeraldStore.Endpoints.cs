@@ -17,7 +17,12 @@ public sealed partial class HeraldStore
 
     private async Task<T> ChangeEndpointsAsync<T>(string orgId, Func<DbConnection, DbTransaction, T> job)
     {
-        var result = await WriteAsync(job);
+        var result = await WriteAsync((c, t) =>
+        {
+            var result = job(c, t);
+            Notify(c, t, StoreNotifications.Endpoints(orgId));
+            return result;
+        });
         EndpointsChanged?.Invoke(orgId);
         return result;
     }
@@ -35,7 +40,7 @@ public sealed partial class HeraldStore
             throw new LimitException($"The organization already has {EndpointLimit} endpoints, the most it may have; delete some first.");
         }
         EnsureNameFree(c, t, endpoint.OrgId, endpoint.Name, endpoint.Id);
-        c.Execute(t, $"INSERT INTO endpoints ({EndpointColumns}) VALUES (@id, @org, @name, @enabled, @reason, @circuit, @spec, @secrets, @created, @updated)",
+        c.Execute(t, $"INSERT INTO endpoints ({EndpointColumns}, timeout_ms) VALUES (@id, @org, @name, @enabled, @reason, @circuit, @spec, @secrets, @created, @updated, @timeout)",
             EndpointArgs(endpoint));
         return endpoint;
     });
@@ -45,7 +50,7 @@ public sealed partial class HeraldStore
     {
         EnsureNameFree(c, t, endpoint.OrgId, endpoint.Name, endpoint.Id);
         var changed = c.Execute(t, """
-            UPDATE endpoints SET name = @name, enabled = @enabled, disabled_reason = @reason, spec = @spec, secrets = @secrets, updated_at = @updated
+            UPDATE endpoints SET name = @name, enabled = @enabled, disabled_reason = @reason, spec = @spec, secrets = @secrets, timeout_ms = @timeout, updated_at = @updated
             WHERE id = @id AND org_id = @org
             """, EndpointArgs(endpoint));
         if (changed > 0)
@@ -69,7 +74,7 @@ public sealed partial class HeraldStore
     [
         ("@id", e.Id), ("@org", e.OrgId), ("@name", e.Name), ("@enabled", e.Enabled ? 1 : 0), ("@reason", e.DisabledReason),
         ("@circuit", e.CircuitOpen ? 1 : 0), ("@spec", e.Spec), ("@secrets", e.Secrets),
-        ("@created", Times.ToUnixMs(e.CreatedAt)), ("@updated", Times.ToUnixMs(e.UpdatedAt)),
+        ("@created", Times.ToUnixMs(e.CreatedAt)), ("@updated", Times.ToUnixMs(e.UpdatedAt)), ("@timeout", e.TimeoutMs),
     ];
 
     public StoredEndpoint? GetEndpoint(string orgId, string id) =>

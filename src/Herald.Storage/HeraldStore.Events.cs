@@ -44,6 +44,10 @@ public sealed partial class HeraldStore
                 ("@at", Times.ToUnixMs(newEvent.Event.CreatedAt)));
         }
         InsertEvent(c, t, newEvent);
+        if (newEvent.Deliveries.Count > 0)
+        {
+            Notify(c, t, StoreNotifications.Work);
+        }
         return new PublishOutcome(null);
     });
 
@@ -61,7 +65,8 @@ public sealed partial class HeraldStore
         using var insert = c.Command(t, """
             INSERT INTO deliveries (id, org_id, event_id, endpoint_id, status, attempt_count, scheduled_failures, next_attempt_at, lease_until, created_at, updated_at, fifo)
             VALUES (@id, @org, @event, @endpoint, @status, 0, 0, @due, @lease, @at, @at, @fifo)
-            """, ("@id", null), ("@org", e.OrgId), ("@event", e.Id), ("@endpoint", null), ("@due", null), ("@status", null), ("@lease", null), ("@at", createdAt), ("@fifo", 0));
+            """, ("@id", ""), ("@org", e.OrgId), ("@event", e.Id), ("@endpoint", ""), ("@due", 0L), ("@status", ""), ("@lease", 0L), ("@at", createdAt), ("@fifo", 0));
+        // Typed placeholders: the prepared statement keeps the types its first values had.
         insert.Prepare();
         foreach (var delivery in newEvent.Deliveries)
         {

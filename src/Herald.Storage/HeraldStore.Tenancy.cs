@@ -69,9 +69,9 @@ public sealed partial class HeraldStore
             return false;
         }
         var now = Times.Truncate(_time.GetUtcNow());
-        c.Execute(t, "INSERT INTO api_keys (id, org_id, name, role, is_operator, hash, created_at) VALUES (@id, @org, @n, 'admin', 1, @hash, @at)",
-            ("@id", Ids.New(Ids.Key, now)), ("@org", orgId), ("@n", name), ("@hash", hash), ("@at", Times.ToUnixMs(now)));
-        return true;
+        // Processes starting together on one database register the same key once.
+        return c.Execute(t, "INSERT INTO api_keys (id, org_id, name, role, is_operator, hash, created_at) VALUES (@id, @org, @n, 'admin', 1, @hash, @at) ON CONFLICT (hash) DO NOTHING",
+            ("@id", Ids.New(Ids.Key, now)), ("@org", orgId), ("@n", name), ("@hash", hash), ("@at", Times.ToUnixMs(now))) > 0;
     });
 
     public bool AnyOperatorKey() => Read(c => c.Scalar(null, "SELECT 1 FROM api_keys WHERE is_operator = 1 LIMIT 1") is not null);
@@ -86,8 +86,19 @@ public sealed partial class HeraldStore
         return new Page<ApiKey>(rows, Cursor(rows.LastOrDefault()?.Id, rows.Count, limit));
     });
 
-    public Task<bool> DeleteKeyAsync(string orgId, string id) =>
-        WriteAsync((c, t) => c.Execute(t, "DELETE FROM api_keys WHERE org_id = @org AND id = @id", ("@org", orgId), ("@id", id)) > 0);
+    public async Task<bool> DeleteKeyAsync(string orgId, string id)
+    {
+        var deleted = await WriteAsync((c, t) =>
+        {
+            Notify(c, t, StoreNotifications.KeyRevoked(id));
+            return c.Execute(t, "DELETE FROM api_keys WHERE org_id = @org AND id = @id", ("@org", orgId), ("@id", id)) > 0;
+        });
+        if (deleted)
+        {
+            KeyRevoked?.Invoke(id);
+        }
+        return deleted;
+    }
 
     /// <summary>Records when keys were last used; batched by the caller so reads never cost a write each.</summary>
     public Task TouchKeysAsync(IReadOnlyCollection<(string Id, DateTimeOffset At)> uses) => WriteAsync((c, t) =>
@@ -113,6 +124,7 @@ public sealed partial class HeraldStore
             throw new ConflictException($"The event type '{name}' already exists.");
         }
         var now = Times.Truncate(_time.GetUtcNow());
+        Notify(c, t, StoreNotifications.EventType(orgId, name));
         c.Execute(t, "INSERT INTO event_types (org_id, name, description, schema, created_at, updated_at) VALUES (@org, @n, @d, @s, @at, @at)",
             ("@org", orgId), ("@n", name), ("@d", description), ("@s", schema), ("@at", Times.ToUnixMs(now)));
         return new EventType(orgId, name, description, schema, now, now);
@@ -126,6 +138,7 @@ public sealed partial class HeraldStore
             return null;
         }
         var now = Times.Truncate(_time.GetUtcNow());
+        Notify(c, t, StoreNotifications.EventType(orgId, name));
         c.Execute(t, "UPDATE event_types SET description = @d, schema = @s, updated_at = @at WHERE org_id = @org AND name = @n",
             ("@org", orgId), ("@n", name), ("@d", description), ("@s", schema), ("@at", Times.ToUnixMs(now)));
         return existing with { Description = description, SchemaJson = schema, UpdatedAt = now };
@@ -141,6 +154,9 @@ public sealed partial class HeraldStore
         return new Page<EventType>(rows, Cursor(rows.LastOrDefault()?.Name, rows.Count, limit));
     });
 
-    public Task<bool> DeleteEventTypeAsync(string orgId, string name) =>
-        WriteAsync((c, t) => c.Execute(t, "DELETE FROM event_types WHERE org_id = @org AND name = @n", ("@org", orgId), ("@n", name)) > 0);
+    public Task<bool> DeleteEventTypeAsync(string orgId, string name) => WriteAsync((c, t) =>
+    {
+        Notify(c, t, StoreNotifications.EventType(orgId, name));
+        return c.Execute(t, "DELETE FROM event_types WHERE org_id = @org AND name = @n", ("@org", orgId), ("@n", name)) > 0;
+    });
 }

@@ -16,15 +16,72 @@ public sealed partial class HeraldStore : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly BatchWriter _writer;
 
-    internal HeraldStore(Func<DbConnection> open, IDialect dialect, TimeProvider time)
+    private readonly Func<Action<string>, CancellationToken, Task>? _listen;
+    private readonly IAsyncDisposable? _owned;
+
+    internal HeraldStore(Func<DbConnection> open, IDialect dialect, TimeProvider time,
+        Func<Action<string>, CancellationToken, Task>? listen = null, IAsyncDisposable? owned = null)
     {
         _open = open;
         _dialect = dialect;
         _time = time;
-        _writer = new BatchWriter(open);
+        _listen = listen;
+        _owned = owned;
+        _writer = new BatchWriter(open, dialect);
     }
 
     public string Backend => _dialect.Name;
+
+    /// <summary>True when other processes may share this database (PostgreSQL): the API and workers may run apart.</summary>
+    public bool IsShared => !_dialect.OwnsDatabaseAlone;
+
+    /// <summary>Raised when another process says deliveries may be due (a publish, a recovery).</summary>
+    public event Action? WorkAvailable;
+
+    /// <summary>Raised after an event type changed, here or in another process.</summary>
+    public event Action<string, string>? EventTypeChanged;
+
+    /// <summary>Raised after an API key was deleted, here or in another process.</summary>
+    public event Action<string>? KeyRevoked;
+
+    /// <summary>Raised when messages from other processes may have been missed (the listening connection dropped): every cache is suspect.</summary>
+    public event Action? CachesStale;
+
+    /// <summary>
+    /// Listens, until cancelled, to what the other processes on the database say, and raises the
+    /// matching events so caches drop what changed and idle workers wake. Returns at once for a
+    /// database owned by one process.
+    /// </summary>
+    public Task ListenAsync(CancellationToken cancellationToken) =>
+        _listen is null ? Task.CompletedTask : _listen(OnNotification, cancellationToken);
+
+    private void OnNotification(string message)
+    {
+        var parts = StoreNotifications.Parse(message);
+        switch (parts)
+        {
+            case [StoreNotifications.Work]:
+                WorkAvailable?.Invoke();
+                break;
+            case ["endpoints", var org]:
+                EndpointsChanged?.Invoke(org);
+                WorkAvailable?.Invoke();
+                break;
+            case ["event_type", var org, var name]:
+                EventTypeChanged?.Invoke(org, name);
+                break;
+            case ["key", var id]:
+                KeyRevoked?.Invoke(id);
+                break;
+            case [StoreNotifications.Resynchronize]:
+                CachesStale?.Invoke();
+                WorkAvailable?.Invoke();
+                break;
+        }
+    }
+
+    /// <summary>Tells the other processes, when this transaction commits; nothing to do for a database owned by one process.</summary>
+    private void Notify(DbConnection c, DbTransaction t, string message) => _dialect.Notify(c, t, message);
 
     private long Now => _time.GetUtcNow().ToUnixTimeMilliseconds();
 
@@ -33,24 +90,47 @@ public sealed partial class HeraldStore : IAsyncDisposable
     /// <summary>Reads and write jobs sent to the database since start (an idle server must keep this near one a second).</summary>
     public long RoundTrips => Interlocked.Read(ref _roundTrips);
 
-    internal Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, T> job)
+    internal async Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, T> job)
     {
         Interlocked.Increment(ref _roundTrips);
-        return _writer.WriteAsync(job);
+        try
+        {
+            return await _writer.WriteAsync(job);
+        }
+        catch (DbException e) when (_dialect.IsUniqueViolation(e))
+        {
+            // Names are checked before they are written; only another process writing the same name
+            // between the check and the write gets here.
+            throw new ConflictException("It already exists: another request created it at the same moment.");
+        }
     }
 
     internal T Read<T>(Func<DbConnection, T> query)
     {
         Interlocked.Increment(ref _roundTrips);
-        using var connection = _open();
-        return query(connection);
+        try
+        {
+            using var connection = _open();
+            return query(connection);
+        }
+        catch (Exception e) when (_dialect.IsTransient(e))
+        {
+            // A pooled connection that died with a restarted server: one more try on a fresh one.
+            _dialect.ResetConnections();
+            using var connection = _open();
+            return query(connection);
+        }
     }
 
-    /// <summary>Applies the schema steps not yet applied; safe to run at every start.</summary>
+    /// <summary>Applies the schema steps not yet applied; safe to run at every start, and from several processes at once.</summary>
     internal async Task MigrateAsync()
     {
         await WriteAsync((c, t) =>
         {
+            if (_dialect.MigrationLockSql is { } takeLock)
+            {
+                c.Execute(t, takeLock);
+            }
             c.Execute(t, "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)");
             var applied = c.Query(t, "SELECT version FROM schema_migrations", r => r.GetInt32(0)).ToHashSet();
             foreach (var (version, name, sql) in Migrations.Steps)
@@ -95,5 +175,12 @@ public sealed partial class HeraldStore : IAsyncDisposable
 
     internal static string? Cursor(string? lastId, int count, int limit) => count == limit ? lastId : null;
 
-    public async ValueTask DisposeAsync() => await _writer.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await _writer.DisposeAsync();
+        if (_owned is not null)
+        {
+            await _owned.DisposeAsync();
+        }
+    }
 }

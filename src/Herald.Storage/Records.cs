@@ -23,6 +23,9 @@ public sealed record StoredEndpoint(
 {
     /// <summary>The endpoint's ordering is fifo; its open deliveries follow it when it changes.</summary>
     public bool Fifo { get; init; }
+
+    /// <summary>The endpoint's request timeout: a delivery's lease lasts this long plus a grace period.</summary>
+    public long TimeoutMs { get; init; } = 60_000;
 }
 
 /// <summary>One page of a list, newest first, and the cursor of the next page.</summary>

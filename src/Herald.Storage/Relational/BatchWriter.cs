@@ -8,20 +8,26 @@ namespace Herald.Storage.Relational;
 /// up while a transaction commits are run together in the next one. One fsync then secures many
 /// publishes and completions, which is what lets a durable (synchronous=FULL) store keep up with
 /// thousands of deliveries a second. When one job fails (a unique name taken), the batch is rolled
-/// back and run again one job per transaction, so that job alone fails.
+/// back and run again one job per transaction, so that job alone fails. A transaction that fails
+/// because the database did (a deadlock, a lost connection, a restarting server) is run again.
 /// </summary>
 internal sealed class BatchWriter : IAsyncDisposable
 {
     private const int MaxJobsPerTransaction = 512;
 
+    /// <summary>How long a batch is retried through transient errors (a restarting server) before its jobs fail.</summary>
+    private static readonly TimeSpan RetryFor = TimeSpan.FromSeconds(30);
+
     private readonly Channel<IJob> _jobs = Channel.CreateUnbounded<IJob>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Func<DbConnection> _open;
+    private readonly IDialect _dialect;
     private readonly Task _loop;
     private DbConnection? _connection;
 
-    public BatchWriter(Func<DbConnection> open)
+    public BatchWriter(Func<DbConnection> open, IDialect dialect)
     {
         _open = open;
+        _dialect = dialect;
         _loop = Task.Factory.StartNew(RunAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
     }
 
@@ -56,79 +62,120 @@ internal sealed class BatchWriter : IAsyncDisposable
 
     private void RunBatch(List<IJob> batch)
     {
-        try
+        var committed = WithRetry(batch, () => RunTogether(batch));
+        if (committed is false)
         {
-            _connection ??= _open();
-            // Microsoft.Data.Sqlite begins IMMEDIATE: the write lock is taken up front, never upgraded mid-batch.
-            using var transaction = _connection.BeginTransaction();
-            var allRan = true;
+            // A job failed (a unique name taken, say): its writes must not ride along with the others',
+            // so the batch runs again one job per transaction, and only that job fails.
             foreach (var job in batch)
             {
-                if (!job.Run(_connection, transaction))
-                {
-                    allRan = false;
-                    break;
-                }
+                WithRetry([job], () => RunAlone(job));
             }
-            if (allRan)
-            {
-                // Checkpoint: nothing below is reported to a caller before this commit is durable.
-                transaction.Commit();
-                foreach (var job in batch)
-                {
-                    job.Publish();
-                }
-                return;
-            }
-            transaction.Rollback();
-        }
-        catch (Exception e)
-        {
-            // The whole transaction is gone: fail every job, and start the next batch on a fresh
-            // connection in case this one is broken.
-            foreach (var job in batch)
-            {
-                job.Abandon(e);
-            }
-            ResetConnection();
-            return;
-        }
-        // A job failed (a unique name taken, say): its writes must not ride along with the others',
-        // so the batch runs again one job per transaction, and only that job fails.
-        foreach (var job in batch)
-        {
-            RunAlone(job);
         }
     }
 
-    private void RunAlone(IJob job)
+    /// <summary>Runs the batch in one transaction: true when committed, false when a job failed (all rolled back).</summary>
+    private bool RunTogether(List<IJob> batch)
     {
-        try
+        _connection ??= _open();
+        // Microsoft.Data.Sqlite begins IMMEDIATE: the write lock is taken up front, never upgraded mid-batch.
+        using var transaction = _connection.BeginTransaction();
+        foreach (var job in batch)
         {
-            using var transaction = _connection!.BeginTransaction();
-            if (job.Run(_connection, transaction))
+            if (!job.Run(_connection, transaction))
             {
-                transaction.Commit();
-            }
-            else
-            {
+                ThrowIfTransient(job);
                 transaction.Rollback();
+                return false;
             }
+        }
+        // Checkpoint: nothing below is reported to a caller before this commit is durable.
+        transaction.Commit();
+        foreach (var job in batch)
+        {
             job.Publish();
         }
-        catch (Exception e)
+        return true;
+    }
+
+    private bool RunAlone(IJob job)
+    {
+        _connection ??= _open();
+        using var transaction = _connection.BeginTransaction();
+        if (job.Run(_connection, transaction))
         {
-            job.Abandon(e);
+            transaction.Commit();
+        }
+        else
+        {
+            ThrowIfTransient(job);
+            transaction.Rollback();
+        }
+        job.Publish();
+        return true;
+    }
+
+    /// <summary>A job that failed because the database did (deadlock, lost connection) fails the transaction, to be retried whole.</summary>
+    private void ThrowIfTransient(IJob job)
+    {
+        if (job.Error is { } error && _dialect.IsTransient(error))
+        {
+            throw new TransientFailure(error);
+        }
+    }
+
+    /// <summary>
+    /// Runs one transaction, again after transient errors until <see cref="RetryFor"/> has passed;
+    /// then, or on any other error, every job of it fails. Null when it failed.
+    /// </summary>
+    private bool? WithRetry(List<IJob> jobs, Func<bool> run)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        for (var attempt = 0; ; attempt++)
+        {
+            Exception error;
+            try
+            {
+                return run();
+            }
+            catch (TransientFailure e)
+            {
+                error = e.InnerException!;
+            }
+            catch (Exception e)
+            {
+                error = e;
+            }
+            // The transaction is gone; start again on a fresh connection in case this one is broken.
             ResetConnection();
-            _connection = _open();
+            if (_dialect.IsTransient(error) && System.Diagnostics.Stopwatch.GetElapsedTime(started) < RetryFor)
+            {
+                _dialect.ResetConnections();
+                Thread.Sleep(TimeSpan.FromMilliseconds(Math.Min(2_000, 50 << Math.Min(attempt, 6))));
+                continue;
+            }
+            foreach (var job in jobs)
+            {
+                job.Abandon(error);
+            }
+            return null;
         }
     }
 
     private void ResetConnection()
     {
-        _connection?.Dispose();
+        try
+        {
+            _connection?.Dispose();
+        }
+        catch (Exception e) when (e is DbException or InvalidOperationException or IOException)
+        {
+            // A broken connection may fail to close; it is dropped either way.
+        }
         _connection = null;
     }
+
+    private sealed class TransientFailure(Exception inner) : Exception(inner.Message, inner);
 
     public async ValueTask DisposeAsync()
     {
@@ -140,6 +187,7 @@ internal sealed class BatchWriter : IAsyncDisposable
     {
         /// <summary>Runs the work; false when it threw (the exception is kept for its caller).</summary>
         bool Run(DbConnection connection, DbTransaction transaction);
+        Exception? Error { get; }
         void Abandon(Exception e);
         void Publish();
     }
@@ -148,6 +196,8 @@ internal sealed class BatchWriter : IAsyncDisposable
     {
         private T? _result;
         private Exception? _error;
+
+        public Exception? Error => _error;
 
         public TaskCompletionSource<T> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 

@@ -1,6 +1,8 @@
+using System.Data.Common;
+
 namespace Herald.Storage.Relational;
 
-/// <summary>The few statements that differ between SQLite and PostgreSQL.</summary>
+/// <summary>The few statements and behaviours that differ between SQLite and PostgreSQL.</summary>
 internal interface IDialect
 {
     string Name { get; }
@@ -9,9 +11,34 @@ internal interface IDialect
     bool OwnsDatabaseAlone { get; }
 
     /// <summary>
-    /// Leases up to @limit due deliveries until @lease and returns their ids. A FIFO delivery is due
-    /// only while it is its endpoint's oldest open one: one in flight, or one being retried, holds
-    /// back the later ones.
+    /// Leases up to @limit due deliveries and returns their ids; each lease lasts its endpoint's
+    /// timeout (@timeout when unknown) plus @grace. A FIFO delivery is due only while it is its
+    /// endpoint's oldest open one: one in flight, or one being retried, holds back the later ones.
+    /// Rows another process is claiming at the same moment are skipped, not waited for.
     /// </summary>
     string ClaimSql { get; }
+
+    /// <summary>Appended to a SELECT whose rows the transaction goes on to change: locks them against other processes.</summary>
+    string ForUpdate { get; }
+
+    /// <summary>Appended to a SELECT that picks work: rows another process holds are skipped.</summary>
+    string ForUpdateSkipLocked { get; }
+
+    /// <summary>Run first in the migration transaction, so processes starting together migrate one at a time.</summary>
+    string? MigrationLockSql { get; }
+
+    /// <summary>
+    /// Tells the other processes on the database, when the transaction commits: <paramref name="message"/>
+    /// is a <see cref="StoreNotifications"/> message. A database owned by one process has no one to tell.
+    /// </summary>
+    void Notify(DbConnection connection, DbTransaction transaction, string message);
+
+    /// <summary>An error worth running the transaction again for: a lost connection, a deadlock, a restarting server.</summary>
+    bool IsTransient(Exception error);
+
+    /// <summary>A unique constraint refused a row: a name taken by a concurrent writer.</summary>
+    bool IsUniqueViolation(Exception error);
+
+    /// <summary>Called after a transient error, before retrying: drops pooled connections that may be dead.</summary>
+    void ResetConnections();
 }

@@ -126,5 +126,8 @@ internal static class Migrations
             ALTER TABLE endpoints ADD COLUMN probe_at BIGINT NULL;
             CREATE INDEX endpoints_open_circuits ON endpoints(probe_at) WHERE circuit_open = 1;
             """),
+        (6, "lease per endpoint timeout", """
+            ALTER TABLE endpoints ADD COLUMN timeout_ms BIGINT NULL;
+            """),
     ];
 }

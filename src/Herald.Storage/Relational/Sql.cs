@@ -15,6 +15,11 @@ internal static class Sql
             var p = command.CreateParameter();
             p.ParameterName = name;
             p.Value = value ?? DBNull.Value;
+            if (value is null && p is Npgsql.NpgsqlParameter untyped)
+            {
+                // A null says nothing of its type: PostgreSQL infers it from where it is used.
+                untyped.NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Unknown;
+            }
             command.Parameters.Add(p);
         }
         return command;

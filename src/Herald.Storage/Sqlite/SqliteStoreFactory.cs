@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Herald.Storage.Relational;
 using Microsoft.Data.Sqlite;
 
@@ -58,7 +59,8 @@ internal sealed class SqliteDialect : IDialect
     public bool OwnsDatabaseAlone => true;
 
     public string ClaimSql => """
-        UPDATE deliveries SET status = 'delivering', lease_until = @lease, updated_at = @now
+        UPDATE deliveries SET status = 'delivering', updated_at = @now,
+            lease_until = @now + @grace + COALESCE((SELECT e.timeout_ms FROM endpoints e WHERE e.id = deliveries.endpoint_id), @timeout)
         WHERE id IN (
             SELECT id FROM deliveries d
             WHERE status = 'pending' AND next_attempt_at <= @now
@@ -67,4 +69,26 @@ internal sealed class SqliteDialect : IDialect
             LIMIT @limit)
         RETURNING id
         """;
+
+    // One writer at a time: the write transaction already excludes everyone else.
+    public string ForUpdate => "";
+
+    public string ForUpdateSkipLocked => "";
+
+    public string? MigrationLockSql => null;
+
+    public void Notify(DbConnection connection, DbTransaction transaction, string message)
+    {
+    }
+
+    // A busy database surfaces after the 30 s busy timeout: retrying would only double the wait.
+    public bool IsTransient(Exception error) => false;
+
+    // SQLITE_CONSTRAINT_UNIQUE / SQLITE_CONSTRAINT_PRIMARYKEY
+    public bool IsUniqueViolation(Exception error) =>
+        error is Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 19, SqliteExtendedErrorCode: 2067 or 1555 };
+
+    public void ResetConnections()
+    {
+    }
 }

@@ -44,6 +44,9 @@ public sealed class KeyAuthenticator(HeraldStore store, TimeProvider time)
         return new Caller(key.OrgId, key.Id, key.Role, key.IsOperator);
     }
 
+    /// <summary>Drops every cached key: the next request of each is checked against the database.</summary>
+    public void ForgetAll() => _cache.Clear();
+
     public void Forget(string keyId)
     {
         foreach (var (hash, entry) in _cache)

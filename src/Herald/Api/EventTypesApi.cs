@@ -41,6 +41,8 @@ public sealed class EventTypeCatalog(HeraldStore store)
     }
 
     public void Invalidate(string orgId, string name) => _cache.TryRemove((orgId, name), out _);
+
+    public void InvalidateAll() => _cache.Clear();
 }
 
 public static class EventTypesApi

@@ -36,6 +36,13 @@ public sealed class EndpointCatalog
         _byOrg.TryRemove(orgId, out _);
     }
 
+    /// <summary>Drops every organization's endpoints (changes made elsewhere may have gone unheard).</summary>
+    public void InvalidateAll()
+    {
+        Interlocked.Increment(ref _version);
+        _byOrg.Clear();
+    }
+
     /// <summary>Every endpoint of the organization, enabled or not.</summary>
     public IReadOnlyList<Endpoint> ForOrg(string orgId) => Load(orgId).All;
 
@@ -86,6 +93,7 @@ public sealed class EndpointCatalog
             endpoint.CircuitOpen, _box.Seal(spec), _box.Seal(secrets), endpoint.CreatedAt, endpoint.UpdatedAt)
         {
             Fifo = endpoint.Spec.Ordering == "fifo",
+            TimeoutMs = (long)endpoint.Spec.Timeout.TotalMilliseconds,
         };
     }
 

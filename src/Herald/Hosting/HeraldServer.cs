@@ -5,6 +5,7 @@ using Herald.Core.Security;
 using Herald.Dashboard;
 using Herald.Delivery;
 using Herald.Storage;
+using Herald.Storage.Postgres;
 using Herald.Storage.Sqlite;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Json;
@@ -23,13 +24,17 @@ public static class HeraldServer
     /// </summary>
     public static async Task<WebApplication> BuildAsync(HeraldOptions options, TextWriter stdout, TimeProvider? clock = null, Action<IServiceCollection>? configure = null)
     {
-        var databasePath = ResolveDatabase(options);
-        if (options.Role != "all")
+        var database = ResolveDatabase(options);
+        if (options.Role is not ("all" or "api" or "worker"))
         {
-            throw new StartupException(options.Role is "api" or "worker"
-                ? $"--role {options.Role} needs a shared PostgreSQL database, which this build does not support yet; a SQLite data dir belongs to one process running --role all."
-                : $"--role must be all, api or worker (got '{options.Role}').");
+            throw new StartupException($"--role must be all, api or worker (got '{options.Role}').");
         }
+        if (options.Role != "all" && database.Postgres is null)
+        {
+            throw new StartupException($"--role {options.Role} needs a PostgreSQL database shared with the other processes (--database Host=…); a SQLite database belongs to one process running --role all.");
+        }
+        var serveApi = options.Role is "all" or "api";
+        var deliver = options.Role is "all" or "worker";
         if (options.Workers is < 1 or > 4096)
         {
             throw new StartupException($"--workers must be between 1 and 4096 (got {options.Workers}).");
@@ -42,15 +47,22 @@ public static class HeraldServer
         {
             var box = new SecretBox(LoadSecretKey(options, dataDir));
             var time = clock ?? TimeProvider.System;
-            var database = databasePath ?? Path.Combine(dataDir.Path, "herald.db");
-            if (databasePath is not null)
+            if (database.Postgres is { } connectionString)
             {
-                // A SQLite database belongs to one process even when it lives outside the data dir: a
-                // second owner would reclaim the first one's live leases at start and send them twice.
-                DataDirectory.CreateDirectory(Path.GetDirectoryName(databasePath)!, "database directory");
-                databaseLock = DataDirectory.Lock(databasePath + ".lock", $"The database {databasePath}");
+                store = await OpenPostgresAsync(connectionString, time);
             }
-            store = await OpenStoreAsync(database, time);
+            else
+            {
+                var path = database.SqlitePath ?? Path.Combine(dataDir.Path, "herald.db");
+                if (database.SqlitePath is not null)
+                {
+                    // A SQLite database belongs to one process even when it lives outside the data dir: a
+                    // second owner would reclaim the first one's live leases at start and send them twice.
+                    DataDirectory.CreateDirectory(Path.GetDirectoryName(path)!, "database directory");
+                    databaseLock = DataDirectory.Lock(path + ".lock", $"The database {path}");
+                }
+                store = await OpenSqliteAsync(path, time);
+            }
             await CheckSecretKeyAsync(store, box);
             await BootstrapAsync(store, options, dataDir, stdout);
 
@@ -87,9 +99,16 @@ public static class HeraldServer
             builder.Services.AddSingleton<DispatchSignal>();
             builder.Services.AddSingleton<AttemptRunner>();
             builder.Services.AddSingleton<Publisher>();
-            builder.Services.AddHostedService<Dispatcher>();
-            builder.Services.AddHostedService<KeyUsageFlusher>();
-            builder.Services.AddHostedService<RetentionService>();
+            builder.Services.AddHostedService<StoreListener>();
+            if (deliver)
+            {
+                builder.Services.AddHostedService<Dispatcher>();
+                builder.Services.AddHostedService<RetentionService>();
+            }
+            if (serveApi)
+            {
+                builder.Services.AddHostedService<KeyUsageFlusher>();
+            }
             builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
             configure?.Invoke(builder.Services);
 
@@ -107,21 +126,24 @@ public static class HeraldServer
             });
             app.UseStatusCodePages();
             app.UseApiKeys();
-            // The one document Herald has; any other name falls through to the problem+json 404.
-            app.MapOpenApi("/openapi/v1.json");
             app.MapOperationsApi();
-            var v1 = app.MapGroup("/v1");
-            v1.MapOrgsApi();
-            v1.MapEventTypesApi();
-            v1.MapEndpointsApi();
-            v1.MapApplinksApi();
-            v1.MapEventsApi();
-            v1.MapDeliveriesApi();
-            app.MapDashboard();
+            if (serveApi)
+            {
+                // The one document Herald has; any other name falls through to the problem+json 404.
+                app.MapOpenApi("/openapi/v1.json");
+                var v1 = app.MapGroup("/v1");
+                v1.MapOrgsApi();
+                v1.MapEventTypesApi();
+                v1.MapEndpointsApi();
+                v1.MapApplinksApi();
+                v1.MapEventsApi();
+                v1.MapDeliveriesApi();
+                app.MapDashboard();
+            }
 
             var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Herald");
             app.Lifetime.ApplicationStarted.Register(() =>
-                LogMessages.Started(logger, Version, string.Join(", ", app.Urls), store.Backend, dataDir.Path));
+                LogMessages.Started(logger, Version, string.Join(", ", app.Urls), store.Backend, options.Role, dataDir.Path));
             app.Lifetime.ApplicationStopped.Register(() =>
             {
                 store.DisposeAsync().AsTask().GetAwaiter().GetResult();
@@ -158,31 +180,55 @@ public static class HeraldServer
         };
     }
 
-    /// <summary>The SQLite path, or null for the default file in the data dir.</summary>
-    private static string? ResolveDatabase(HeraldOptions options)
+    /// <summary>Where the data lives: a SQLite file (null path: the default file in the data dir) or a PostgreSQL connection string.</summary>
+    private readonly record struct DatabaseChoice(string? SqlitePath, string? Postgres);
+
+    private static DatabaseChoice ResolveDatabase(HeraldOptions options)
     {
         var database = options.Database?.Trim();
         if (string.IsNullOrEmpty(database))
         {
-            return null;
+            return default;
         }
         if (database.StartsWith("sqlite:", StringComparison.OrdinalIgnoreCase))
         {
             var path = database["sqlite:".Length..];
-            return path.Length == 0 ? throw new StartupException("--database sqlite: needs a file path, like sqlite:./herald.db.") : Path.GetFullPath(path);
+            return path.Length == 0
+                ? throw new StartupException("--database sqlite: needs a file path, like sqlite:./herald.db.")
+                : new DatabaseChoice(Path.GetFullPath(path), null);
         }
-        if (database.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase)
-            || database.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase)
-            || database.Contains("Host=", StringComparison.OrdinalIgnoreCase))
+        if (PostgresStoreFactory.IsPostgres(database))
         {
-            throw new StartupException("PostgreSQL is not supported by this build of Herald yet; use the default SQLite database or --database sqlite:PATH.");
+            try
+            {
+                PostgresConnectionString.Parse(database);
+            }
+            catch (FormatException e)
+            {
+                throw new StartupException($"--database: {e.Message}");
+            }
+            return new DatabaseChoice(null, database);
         }
         throw new StartupException($"--database must be sqlite:PATH or a PostgreSQL connection string (Host=…;Database=… or postgres://…); got '{Redact(database)}'.");
     }
 
-    private static string Redact(string text) => text.Length > 40 ? text[..40] + "…" : text;
+    // Never the whole value: it may hold a password.
+    private static string Redact(string text) => text.Length > 12 ? text[..12] + "…" : text;
 
-    private static async Task<HeraldStore> OpenStoreAsync(string path, TimeProvider time)
+    private static async Task<HeraldStore> OpenPostgresAsync(string connectionString, TimeProvider time)
+    {
+        try
+        {
+            return await PostgresStoreFactory.OpenAsync(connectionString, time);
+        }
+        catch (Exception e) when (e is Npgsql.NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
+        {
+            // The message names the host and the cause, never the password.
+            throw new StartupException($"Cannot open the PostgreSQL database {PostgresConnectionString.Describe(connectionString)}: {e.Message}");
+        }
+    }
+
+    private static async Task<HeraldStore> OpenSqliteAsync(string path, TimeProvider time)
     {
         try
         {

@@ -8,8 +8,8 @@ namespace Herald;
 /// </summary>
 internal static partial class LogMessages
 {
-    [LoggerMessage(1001, LogLevel.Information, "Herald {Version} listening on {Urls} ({Backend}, data dir {DataDir})")]
-    public static partial void Started(ILogger logger, string version, string urls, string backend, string dataDir);
+    [LoggerMessage(1001, LogLevel.Information, "Herald {Version} listening on {Urls} ({Backend}, role {Role}, data dir {DataDir})")]
+    public static partial void Started(ILogger logger, string version, string urls, string backend, string role, string dataDir);
 
     [LoggerMessage(1002, LogLevel.Information, "Reclaimed {Count} deliveries leased by a previous run; they are due again")]
     public static partial void LeasesReclaimed(ILogger logger, int count);

@@ -47,17 +47,42 @@ public sealed class StartupTests
     }
 
     [Theory]
-    [InlineData("Host=127.0.0.1;Database=x")]
-    [InlineData("postgres://u@h/db")]
-    public async Task PostgresDatabase_IsRefusedAsNotSupported_WithoutFallingBackToSqlite(string database)
+    [InlineData("Host=127.0.0.1;Port={port};Database=x;Username=herald;Password=hunter2-secret")]
+    [InlineData("postgres://herald:hunter2-secret@127.0.0.1:{port}/db")]
+    public async Task UnreachablePostgres_IsRefusedAtOnce_WithoutThePassword_NorFallingBackToSqlite(string template)
     {
         using var dir = TempDir.Create("herald-startup");
         var dataDir = dir.Combine("data");
+        // A port nothing listens on: the connection is refused at once.
+        var database = template.Replace("{port}", FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
 
         var refusal = await StartExpectingRefusalAsync(dataDir, ["--database", database]);
 
-        AssertOneClearLine(refusal, "PostgreSQL", "not supported");
+        var line = AssertOneClearLine(refusal, "PostgreSQL", "127.0.0.1");
+        Assert.DoesNotContain("hunter2", line);
         Assert.False(File.Exists(Path.Combine(dataDir, "herald.db")), "a SQLite database was created although PostgreSQL was asked for");
+    }
+
+    [Theory]
+    [InlineData("api")]
+    [InlineData("worker")]
+    public async Task ApiOrWorkerRole_OnSqlite_IsRefused(string role)
+    {
+        using var dir = TempDir.Create("herald-startup");
+
+        var refusal = await StartExpectingRefusalAsync(dir.Combine("data"), ["--role", role]);
+
+        AssertOneClearLine(refusal, "--role " + role, "PostgreSQL");
+    }
+
+    [Fact]
+    public async Task UnknownRole_IsRefused()
+    {
+        using var dir = TempDir.Create("herald-startup");
+
+        var refusal = await StartExpectingRefusalAsync(dir.Combine("data"), ["--role", "both"]);
+
+        AssertOneClearLine(refusal, "--role", "both");
     }
 
     [Fact]

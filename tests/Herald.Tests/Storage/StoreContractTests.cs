@@ -225,6 +225,171 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.True(await Store.DeleteKeyAsync(org.Id, key.Id));
         Assert.Null(Store.FindKeyByHash(ApiKeys.Hash(token)));
     }
+
+    private static AttemptOutcome Failure(ClaimedDelivery d, DateTimeOffset now, HealthPolicy policy, DateTimeOffset? next = null) =>
+        Outcome(d, DeliveryStatus.Pending, now, next ?? now.AddSeconds(1)) with
+        {
+            Health = new EndpointHealth(d.OrgId, d.EndpointId, Acknowledged: false, DisableReason: null, policy),
+        };
+
+    private static AttemptOutcome Success(ClaimedDelivery d, DateTimeOffset now, HealthPolicy policy) =>
+        Outcome(d, DeliveryStatus.Succeeded, now) with
+        {
+            Health = new EndpointHealth(d.OrgId, d.EndpointId, Acknowledged: true, DisableReason: null, policy),
+        };
+
+    [Fact]
+    public async Task CircuitBreaker_OpensAfterTheThreshold_ParksTheBacklog_AndAProbeClosesIt()
+    {
+        var policy = new HealthPolicy(FailureThreshold: 2, ProbeInterval: TimeSpan.FromSeconds(30), AutoDisableAfter: TimeSpan.FromDays(5));
+        var (org, endpoint) = await OrgWithEndpointAsync();
+        for (var i = 0; i < 3; i++)
+        {
+            await Store.PublishAsync(Event(org, endpoint.Id), null, Clock.GetUtcNow());
+        }
+        var claimed = (await Store.ClaimDueAsync(10, TimeSpan.FromSeconds(30))).Where(c => c.OrgId == org).ToList();
+        Assert.Equal(3, claimed.Count);
+        Assert.Equal(HealthChange.None, await Store.CompleteAsync(Failure(claimed[0], Clock.GetUtcNow(), policy)));
+        Assert.Equal(HealthChange.CircuitOpened, await Store.CompleteAsync(Failure(claimed[1], Clock.GetUtcNow(), policy)));
+        await Store.CompleteAsync(Failure(claimed[2], Clock.GetUtcNow(), policy));
+        Assert.True(Store.GetEndpoint(org, endpoint.Id)!.CircuitOpen);
+
+        // Parked: not due however long one waits, until the probe interval has passed.
+        Clock.Advance(TimeSpan.FromSeconds(10));
+        Assert.DoesNotContain(await Store.ClaimDueAsync(10, TimeSpan.FromSeconds(30)), c => c.OrgId == org);
+        Assert.DoesNotContain(await Store.ClaimProbesAsync(TimeSpan.FromSeconds(90), policy.ProbeInterval), c => c.OrgId == org);
+        Clock.Advance(TimeSpan.FromSeconds(25));
+        var probe = Assert.Single(await Store.ClaimProbesAsync(TimeSpan.FromSeconds(90), policy.ProbeInterval), c => c.OrgId == org);
+        // One probe per interval: asking again at once finds none.
+        Assert.DoesNotContain(await Store.ClaimProbesAsync(TimeSpan.FromSeconds(90), policy.ProbeInterval), c => c.OrgId == org);
+
+        Assert.Equal(HealthChange.CircuitClosed, await Store.CompleteAsync(Success(probe, Clock.GetUtcNow(), policy)));
+        Assert.False(Store.GetEndpoint(org, endpoint.Id)!.CircuitOpen);
+        Assert.Equal(2, (await Store.ClaimDueAsync(10, TimeSpan.FromSeconds(30))).Count(c => c.OrgId == org));
+    }
+
+    [Fact]
+    public async Task AGoneEndpoint_IsDisabled_AndItsNotificationStoredInTheSameTransaction()
+    {
+        var policy = new HealthPolicy(10, TimeSpan.FromMinutes(1), TimeSpan.FromDays(5));
+        var (org, endpoint) = await OrgWithEndpointAsync();
+        await Store.PublishAsync(Event(org, endpoint.Id), null, Clock.GetUtcNow());
+        var claimed = Assert.Single(await Store.ClaimDueAsync(10, TimeSpan.FromSeconds(30)), c => c.OrgId == org);
+        var notice = Event(org) with { };
+        notice = notice with { Event = notice.Event with { Type = "herald.endpoint.disabled", Data = Encoding.UTF8.GetBytes("""{"endpoint_id":"x"}""") } };
+        var outcome = Outcome(claimed, DeliveryStatus.Failed, Clock.GetUtcNow()) with
+        {
+            Health = new EndpointHealth(org, endpoint.Id, false, "The endpoint answered 410 Gone.", policy),
+            FollowUp = notice,
+        };
+        Assert.Equal(HealthChange.Disabled, await Store.CompleteAsync(outcome));
+        var stored = Store.GetEndpoint(org, endpoint.Id)!;
+        Assert.False(stored.Enabled);
+        Assert.Equal("The endpoint answered 410 Gone.", stored.DisabledReason);
+        var data = Encoding.UTF8.GetString(Store.GetEvent(org, notice.Event.Id)!.Data);
+        Assert.Contains("410 Gone", data);
+    }
+
+    [Fact]
+    public async Task Fifo_HoldsBackLaterDeliveries_UntilTheHeadHasEnded()
+    {
+        var (org, endpoint) = await OrgWithEndpointAsync();
+        var now = Times.Truncate(Clock.GetUtcNow());
+        var ids = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            var e = Event(org);
+            var delivery = new NewDelivery(Ids.New(Ids.Delivery, now), endpoint.Id) { Fifo = true };
+            ids.Add(delivery.Id);
+            await Store.PublishAsync(e with { Deliveries = [delivery] }, null, Clock.GetUtcNow());
+        }
+        var head = Assert.Single(await Store.ClaimDueAsync(10, TimeSpan.FromSeconds(30)), c => c.OrgId == org);
+        Assert.Equal(ids[0], head.Id);
+        Assert.DoesNotContain(await Store.ClaimDueAsync(10, TimeSpan.FromSeconds(30)), c => c.OrgId == org);
+        // A retry keeps its place at the head.
+        await Store.CompleteAsync(Outcome(head, DeliveryStatus.Pending, Clock.GetUtcNow(), Clock.GetUtcNow().AddSeconds(5)));
+        Assert.DoesNotContain(await Store.ClaimDueAsync(10, TimeSpan.FromSeconds(30)), c => c.OrgId == org);
+        Clock.Advance(TimeSpan.FromSeconds(6));
+        head = Assert.Single(await Store.ClaimDueAsync(10, TimeSpan.FromSeconds(30)), c => c.OrgId == org);
+        Assert.Equal(ids[0], head.Id);
+        await Store.CompleteAsync(Outcome(head, DeliveryStatus.Succeeded, Clock.GetUtcNow()));
+        Assert.Equal(ids[1], Assert.Single(await Store.ClaimDueAsync(10, TimeSpan.FromSeconds(30)), c => c.OrgId == org).Id);
+    }
+
+    [Fact]
+    public async Task RateLimit_SpacesSends_AndPutsTheEarlyOnesBack()
+    {
+        var (org, endpoint) = await OrgWithEndpointAsync();
+        await Store.PublishAsync(Event(org, endpoint.Id, endpoint.Id), null, Clock.GetUtcNow());
+        var claimed = (await Store.ClaimDueAsync(10, TimeSpan.FromSeconds(30))).Where(c => c.OrgId == org).ToList();
+        Assert.Equal(2, claimed.Count);
+        Assert.Equal(SlotDecision.SendNow, await Store.TakeSendSlotAsync(claimed[0].Id, endpoint.Id, ratePerSecond: 1));
+        Assert.Equal(SlotDecision.Deferred, await Store.TakeSendSlotAsync(claimed[1].Id, endpoint.Id, ratePerSecond: 1));
+        var deferred = Store.GetDelivery(org, claimed[1].Id)!;
+        Assert.Equal(DeliveryStatus.Pending, deferred.Status);
+        Assert.True(deferred.NextAttemptAt > Clock.GetUtcNow());
+        Clock.Advance(TimeSpan.FromSeconds(2));
+        var again = Assert.Single(await Store.ClaimDueAsync(10, TimeSpan.FromSeconds(30)), c => c.OrgId == org);
+        Assert.Equal(SlotDecision.SendNow, await Store.TakeSendSlotAsync(again.Id, endpoint.Id, ratePerSecond: 1));
+    }
+
+    [Fact]
+    public async Task Purge_DeletesOldEndedEvents_ButNeverOnesStillOwed()
+    {
+        var (org, endpoint) = await OrgWithEndpointAsync();
+        var done = Event(org, endpoint.Id);
+        var owed = Event(org, endpoint.Id);
+        await Store.PublishAsync(done, null, Clock.GetUtcNow());
+        await Store.PublishAsync(owed, null, Clock.GetUtcNow());
+        var claimed = (await Store.ClaimDueAsync(10, TimeSpan.FromSeconds(30))).Single(c => c.Event.Id == done.Event.Id);
+        await Store.CompleteAsync(Outcome(claimed, DeliveryStatus.Succeeded, Clock.GetUtcNow()));
+        Clock.Advance(TimeSpan.FromDays(31));
+        var cutoff = Clock.GetUtcNow().AddDays(-30);
+        Assert.True(await Store.PurgeAsync(cutoff, cutoff, 100) >= 1);
+        Assert.Null(Store.GetEvent(org, done.Event.Id));
+        Assert.Empty(Store.ListAttempts(claimed.Id));
+        Assert.NotNull(Store.GetEvent(org, owed.Event.Id));
+    }
+
+    [Fact]
+    public async Task Release_PutsLeasedDeliveriesBack_DueOrParked()
+    {
+        var (org, endpoint) = await OrgWithEndpointAsync();
+        await Store.PublishAsync(Event(org, endpoint.Id, endpoint.Id), null, Clock.GetUtcNow());
+        var claimed = (await Store.ClaimDueAsync(10, TimeSpan.FromSeconds(30))).Where(c => c.OrgId == org).ToList();
+        await Store.ReleaseAsync([claimed[0].Id], park: false);
+        await Store.ReleaseAsync([claimed[1].Id], park: true);
+        Assert.Equal(claimed[0].Id, Assert.Single(await Store.ClaimDueAsync(10, TimeSpan.FromSeconds(30)), c => c.OrgId == org).Id);
+        Assert.Null(Store.GetDelivery(org, claimed[1].Id)!.NextAttemptAt);
+    }
+
+    [Fact]
+    public async Task ManualClaim_TakesOnlyThisOrganizationsDelivery_AndRefusesOneInFlight()
+    {
+        var (org, endpoint) = await OrgWithEndpointAsync();
+        var published = Event(org, endpoint.Id);
+        await Store.PublishAsync(published, null, Clock.GetUtcNow());
+        var id = published.Deliveries[0].Id;
+        Assert.Null(await Store.ClaimOneAsync("org_someone_else", id, HeraldStore.ManualLease));
+        var claimed = await Store.ClaimOneAsync(org, id, HeraldStore.ManualLease);
+        Assert.Equal(DeliveryStatus.Pending, claimed!.PreviousStatus);
+        await Assert.ThrowsAsync<ConflictException>(() => Store.ClaimOneAsync(org, id, HeraldStore.ManualLease));
+    }
+
+    [Fact]
+    public async Task DeferredBatch_LeasesEveryDueDeliveryOfTheEndpoint_UnderOneBatchId()
+    {
+        var (org, endpoint) = await OrgWithEndpointAsync();
+        for (var i = 0; i < 3; i++)
+        {
+            await Store.PublishAsync(Event(org, endpoint.Id), null, Clock.GetUtcNow());
+        }
+        var first = (await Store.ClaimDueAsync(1, TimeSpan.FromSeconds(30))).Single();
+        var batches = await Store.ExpandBatchAsync(endpoint.Id, [first.Id], TimeSpan.FromSeconds(90), 1000, "batch_1");
+        var batch = Assert.Single(batches);
+        Assert.Equal(3, batch.Count);
+        Assert.All(batch, d => Assert.Equal("batch_1", d.BatchId));
+    }
 }
 
 public sealed class SqliteStoreContractTests : StoreContractTests
