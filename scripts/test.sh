@@ -11,6 +11,7 @@
 #   HERALD_TEST_POSTGRES  a connection string to use an existing database instead of a throwaway cluster
 #   HERALD_TEST_RESULTS   keep the TRX files in a new directory under this one (default: removed)
 #   HERALD_PG_BIN         PostgreSQL server binaries (default /usr/lib/postgresql/15/bin)
+#   HERALD_CHROMIUM       the chromium the browser tests need (default /usr/bin/chromium; installed with apt-get when missing)
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -93,6 +94,45 @@ install_postgres() {
     return 1
   fi
   echo "installed $("$PG_BIN/postgres" --version)"
+}
+
+# The dashboard's browser tests drive Debian's chromium (Playwright's own browser download is not used).
+CHROMIUM=${HERALD_CHROMIUM:-/usr/bin/chromium}
+
+install_chromium() {
+  if [ -x "$CHROMIUM" ]; then
+    return 0
+  fi
+  section "Installing chromium for the browser tests (apt-get)"
+  local sudo=()
+  if ! is_root; then
+    if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+      sudo=(sudo -n)
+    else
+      error "chromium is missing ($CHROMIUM) and installing it needs root."
+      error "Run as root, or: sudo apt-get install chromium."
+      return 1
+    fi
+  fi
+  if ! command -v apt-get >/dev/null 2>&1; then
+    error "chromium is missing ($CHROMIUM) and there is no apt-get to install it. Install chromium."
+    return 1
+  fi
+  local log
+  log=$(mktemp)
+  if ! "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq >"$log" 2>&1 ||
+     ! "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >>"$log" 2>&1; then
+    tail -n 30 "$log" >&2
+    rm -f "$log"
+    error "apt-get could not install chromium (output above)."
+    return 1
+  fi
+  rm -f "$log"
+  if [ ! -x "$CHROMIUM" ]; then
+    error "apt-get installed chromium, but not at $CHROMIUM."
+    return 1
+  fi
+  echo "installed $("$CHROMIUM" --version 2>/dev/null || echo chromium)"
 }
 
 free_port() {
@@ -202,6 +242,7 @@ PY
 }
 
 start_postgres
+install_chromium
 
 section "Build (Release)"
 build_args=()

@@ -21,7 +21,7 @@ namespace Herald.Browser.Tests;
 public sealed class BrowserHerald : IAsyncLifetime
 {
     public const string AdminKey = "hk_browser_test_operator_key_0123456789";
-    public const string ChromiumPath = "/usr/bin/chromium";
+    public static readonly string ChromiumPath = Environment.GetEnvironmentVariable("HERALD_CHROMIUM") is { Length: > 0 } path ? path : "/usr/bin/chromium";
 
     private WebApplication? _herald;
     private string? _dataDir;
