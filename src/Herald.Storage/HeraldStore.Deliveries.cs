@@ -158,7 +158,10 @@ public sealed partial class HeraldStore
     /// </summary>
     public async Task<HealthChange> CompleteAsync(AttemptOutcome outcome)
     {
-        var change = await WriteAsync((c, t) => Complete(c, t, outcome));
+        // Serialized here, on the caller's thread: the writer's thread is the one every write shares.
+        var request = JsonSerializer.Serialize(outcome.Attempt.Request, StorageJson.Default.AttemptRequest);
+        var response = outcome.Attempt.Response is null ? null : JsonSerializer.Serialize(outcome.Attempt.Response, StorageJson.Default.AttemptResponse);
+        var change = await WriteAsync((c, t) => Complete(c, t, outcome, request, response));
         if (outcome.Health is { } health && change != HealthChange.None)
         {
             EndpointsChanged?.Invoke(health.OrgId);
@@ -166,13 +169,12 @@ public sealed partial class HeraldStore
         return change;
     }
 
-    private HealthChange Complete(DbConnection c, DbTransaction t, AttemptOutcome outcome)
+    private HealthChange Complete(DbConnection c, DbTransaction t, AttemptOutcome outcome, string request, string? response)
     {
         var a = outcome.Attempt;
         c.Execute(t, "INSERT INTO attempts (id, delivery_id, started_at, duration_ms, request, response, error) VALUES (@id, @d, @s, @ms, @req, @res, @err)",
             ("@id", a.Id), ("@d", a.DeliveryId), ("@s", Times.ToUnixMs(a.StartedAt)), ("@ms", a.DurationMs),
-            ("@req", JsonSerializer.Serialize(a.Request, StorageJson.Default.AttemptRequest)),
-            ("@res", a.Response is null ? null : JsonSerializer.Serialize(a.Response, StorageJson.Default.AttemptResponse)),
+            ("@req", request), ("@res", response),
             ("@err", a.Error));
         // Only a delivery still leased moves on: one deleted (cancelled) meanwhile stays cancelled.
         // While its endpoint's circuit is open, a delivery waits parked rather than on its schedule.
@@ -191,14 +193,23 @@ public sealed partial class HeraldStore
     private HealthChange ApplyHealth(DbConnection c, DbTransaction t, EndpointHealth health, NewEvent? followUp)
     {
         var now = Now;
-        var state = c.Query(t, "SELECT enabled, circuit_open, consecutive_failures, failing_since FROM endpoints WHERE id = @id" + _dialect.ForUpdate,
-            r => (Enabled: r.GetInt64(0) != 0, Open: r.GetInt64(1) != 0, Failures: r.GetInt64(2), FailingSince: r.NullableInt64(3)),
-            ("@id", health.EndpointId));
-        if (state.Count == 0)
+        var state = EndpointState(c, t, health.EndpointId, lockRow: false);
+        if (state is null || (health.Acknowledged && state.Value is { Open: false, Failures: 0, FailingSince: null }))
         {
+            // Healthy and staying so: the usual case, with no write and no row lock.
             return HealthChange.None;
         }
-        var (enabled, open, failures, failingSince) = state[0];
+        if (_dialect.ForUpdate.Length > 0)
+        {
+            // About to write from what was read: lock the row and read again, so processes sharing
+            // the database count every failure.
+            state = EndpointState(c, t, health.EndpointId, lockRow: true);
+            if (state is null)
+            {
+                return HealthChange.None;
+            }
+        }
+        var (enabled, open, failures, failingSince) = state.Value;
         if (health.Acknowledged)
         {
             c.Execute(t, "UPDATE endpoints SET consecutive_failures = 0, failing_since = NULL, circuit_open = 0, probe_at = NULL WHERE id = @id",
@@ -255,6 +266,14 @@ public sealed partial class HeraldStore
         c.Execute(t, "UPDATE deliveries SET next_attempt_at = NULL, updated_at = @now WHERE endpoint_id = @id AND status = 'pending'",
             ("@id", health.EndpointId), ("@now", now));
         return HealthChange.CircuitOpened;
+    }
+
+    private (bool Enabled, bool Open, long Failures, long? FailingSince)? EndpointState(DbConnection c, DbTransaction t, string endpointId, bool lockRow)
+    {
+        var rows = c.Query(t, "SELECT enabled, circuit_open, consecutive_failures, failing_since FROM endpoints WHERE id = @id" + (lockRow ? _dialect.ForUpdate : ""),
+            r => (Enabled: r.GetInt64(0) != 0, Open: r.GetInt64(1) != 0, Failures: r.GetInt64(2), FailingSince: r.NullableInt64(3)),
+            ("@id", endpointId));
+        return rows.Count == 0 ? null : rows[0];
     }
 
     /// <summary>Puts the disabling reason decided in the transaction into the notification's data.</summary>

@@ -77,12 +77,12 @@ internal sealed class BatchWriter : IAsyncDisposable
     /// <summary>Runs the batch in one transaction: true when committed, false when a job failed (all rolled back).</summary>
     private bool RunTogether(List<IJob> batch)
     {
-        _connection ??= _open();
+        var connection = Connection();
         // Microsoft.Data.Sqlite begins IMMEDIATE: the write lock is taken up front, never upgraded mid-batch.
-        using var transaction = _connection.BeginTransaction();
+        using var transaction = connection.BeginTransaction();
         foreach (var job in batch)
         {
-            if (!job.Run(_connection, transaction))
+            if (!job.Run(connection, transaction))
             {
                 ThrowIfTransient(job);
                 transaction.Rollback();
@@ -100,9 +100,9 @@ internal sealed class BatchWriter : IAsyncDisposable
 
     private bool RunAlone(IJob job)
     {
-        _connection ??= _open();
-        using var transaction = _connection.BeginTransaction();
-        if (job.Run(_connection, transaction))
+        var connection = Connection();
+        using var transaction = connection.BeginTransaction();
+        if (job.Run(connection, transaction))
         {
             transaction.Commit();
         }
@@ -160,6 +160,16 @@ internal sealed class BatchWriter : IAsyncDisposable
             }
             return null;
         }
+    }
+
+    private DbConnection Connection()
+    {
+        if (_connection is null)
+        {
+            _connection = _open();
+            _connection.KeepStatementsPrepared();
+        }
+        return _connection;
     }
 
     private void ResetConnection()

@@ -1,10 +1,21 @@
 using System.Data.Common;
+using System.Runtime.CompilerServices;
 
 namespace Herald.Storage.Relational;
 
 /// <summary>Thin ADO.NET helpers: the SQL stays visible at the call site.</summary>
 internal static class Sql
 {
+    // Statements of connections that keep them prepared (the writer's): the same few statements run
+    // thousands of times a second there, and preparing each anew would cost the writer's thread more
+    // than running it.
+    private const int MaxPrepared = 256;
+
+    private static readonly ConditionalWeakTable<DbConnection, Dictionary<string, DbCommand>> Prepared = new();
+
+    /// <summary>Keeps the statements run on <paramref name="connection"/> by the helpers below prepared for its lifetime.</summary>
+    public static void KeepStatementsPrepared(this DbConnection connection) => Prepared.AddOrUpdate(connection, new Dictionary<string, DbCommand>(StringComparer.Ordinal));
+
     public static DbCommand Command(this DbConnection connection, DbTransaction? transaction, string sql, params (string Name, object? Value)[] args)
     {
         var command = connection.CreateCommand();
@@ -14,40 +25,122 @@ internal static class Sql
         {
             var p = command.CreateParameter();
             p.ParameterName = name;
-            p.Value = value ?? DBNull.Value;
-            if (value is null && p is Npgsql.NpgsqlParameter untyped)
-            {
-                // A null says nothing of its type: PostgreSQL infers it from where it is used.
-                untyped.NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Unknown;
-            }
+            SetValue(p, value);
             command.Parameters.Add(p);
         }
         return command;
     }
 
+    private static void SetValue(DbParameter parameter, object? value)
+    {
+        parameter.ResetDbType();
+        parameter.Value = value ?? DBNull.Value;
+        if (value is null && parameter is Npgsql.NpgsqlParameter untyped)
+        {
+            // A null says nothing of its type: PostgreSQL infers it from where it is used.
+            untyped.NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Unknown;
+        }
+    }
+
+    /// <summary>A command for one use: the kept one of a connection that keeps its statements prepared (not to be disposed), or a new one (to be disposed).</summary>
+    private static DbCommand Use(DbConnection connection, DbTransaction? transaction, string sql, (string Name, object? Value)[] args, out bool kept)
+    {
+        if (!Prepared.TryGetValue(connection, out var statements))
+        {
+            kept = false;
+            return connection.Command(transaction, sql, args);
+        }
+        if (!statements.TryGetValue(sql, out var command) && statements.Count >= MaxPrepared)
+        {
+            // Statements built for one size of an IN list: past the cap, run them unkept.
+            kept = false;
+            return connection.Command(transaction, sql, args);
+        }
+        kept = true;
+        if (command is null || !SameParameters(command, args))
+        {
+            command?.Dispose();
+            command = connection.Command(transaction, sql, args);
+            statements[sql] = command;
+            return command;
+        }
+        command.Transaction = transaction;
+        for (var i = 0; i < args.Length; i++)
+        {
+            SetValue(command.Parameters[i], args[i].Value);
+        }
+        return command;
+    }
+
+    private static bool SameParameters(DbCommand command, (string Name, object? Value)[] args)
+    {
+        if (command.Parameters.Count != args.Length)
+        {
+            return false;
+        }
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (command.Parameters[i].ParameterName != args[i].Name)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
     public static int Execute(this DbConnection connection, DbTransaction? transaction, string sql, params (string, object?)[] args)
     {
-        using var command = connection.Command(transaction, sql, args);
-        return command.ExecuteNonQuery();
+        var command = Use(connection, transaction, sql, args, out var kept);
+        try
+        {
+            return command.ExecuteNonQuery();
+        }
+        finally
+        {
+            if (!kept)
+            {
+                command.Dispose();
+            }
+        }
     }
 
     public static object? Scalar(this DbConnection connection, DbTransaction? transaction, string sql, params (string, object?)[] args)
     {
-        using var command = connection.Command(transaction, sql, args);
-        var value = command.ExecuteScalar();
-        return value is DBNull ? null : value;
+        var command = Use(connection, transaction, sql, args, out var kept);
+        try
+        {
+            var value = command.ExecuteScalar();
+            return value is DBNull ? null : value;
+        }
+        finally
+        {
+            if (!kept)
+            {
+                command.Dispose();
+            }
+        }
     }
 
     public static List<T> Query<T>(this DbConnection connection, DbTransaction? transaction, string sql, Func<DbDataReader, T> map, params (string, object?)[] args)
     {
-        using var command = connection.Command(transaction, sql, args);
-        using var reader = command.ExecuteReader();
-        var result = new List<T>();
-        while (reader.Read())
+        var command = Use(connection, transaction, sql, args, out var kept);
+        try
         {
-            result.Add(map(reader));
+            using var reader = command.ExecuteReader();
+            var result = new List<T>();
+            while (reader.Read())
+            {
+                result.Add(map(reader));
+            }
+            return result;
         }
-        return result;
+        finally
+        {
+            if (!kept)
+            {
+                command.Dispose();
+            }
+        }
     }
 
     public static T? One<T>(this DbConnection connection, DbTransaction? transaction, string sql, Func<DbDataReader, T> map, params (string, object?)[] args)
