@@ -65,7 +65,8 @@ public sealed class Publisher(
         {
             return problem;
         }
-        var bodyHash = SHA256.HashData(raw!);
+        // Only an idempotent request is compared with an earlier one; the others need no hash.
+        byte[] bodyHash = idempotencyKey is null ? [] : SHA256.HashData(raw!);
         var now = time.GetUtcNow();
         if (idempotencyKey is not null && store.FindIdempotency(caller.OrgId, idempotencyKey, now - options.IdempotencyWindow) is { } earlier)
         {
@@ -176,7 +177,7 @@ public sealed class Publisher(
         else
         {
             // Kept as the exact bytes received: the raw format delivers them untouched.
-            data = Encoding.UTF8.GetBytes(dataElement.GetRawText());
+            data = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(dataElement).ToArray();
         }
         if (r.Node("endpoints") is not null)
         {

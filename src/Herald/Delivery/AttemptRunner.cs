@@ -30,10 +30,13 @@ public sealed class AttemptRunner(
     private readonly HealthPolicy healthPolicy = new(CircuitThreshold, options.CircuitProbeInterval, options.AutoDisableAfter);
 
 
-    /// <summary>Runs the attempt and stores its outcome; returns the attempt as logged.</summary>
-    public async Task<Attempt> RunAsync(ClaimedDelivery delivery, Endpoint endpoint, bool manual, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs the attempt and stores its outcome; returns the attempt as logged. <paramref name="onAnswered"/>
+    /// is called once the receiver has answered (or the request failed), before the outcome is stored.
+    /// </summary>
+    public async Task<Attempt> RunAsync(ClaimedDelivery delivery, Endpoint endpoint, bool manual, CancellationToken cancellationToken, Action? onAnswered = null)
     {
-        var attempts = await SendAsync(endpoint, [delivery], delivery.Id, manual, cancellationToken);
+        var attempts = await SendAsync(endpoint, [delivery], delivery.Id, manual, cancellationToken, onAnswered);
         return attempts[0];
     }
 
@@ -42,9 +45,9 @@ public sealed class AttemptRunner(
     /// records the attempt on each of its deliveries; a failed batch is retried as a whole.
     /// </summary>
     public Task<IReadOnlyList<Attempt>> RunBatchAsync(Endpoint endpoint, IReadOnlyList<ClaimedDelivery> batch, CancellationToken cancellationToken) =>
-        SendAsync(endpoint, batch, batch[0].BatchId ?? batch[0].Id, manual: false, cancellationToken);
+        SendAsync(endpoint, batch, batch[0].BatchId ?? batch[0].Id, manual: false, cancellationToken, onAnswered: null);
 
-    private async Task<IReadOnlyList<Attempt>> SendAsync(Endpoint endpoint, IReadOnlyList<ClaimedDelivery> deliveries, string messageId, bool manual, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<Attempt>> SendAsync(Endpoint endpoint, IReadOnlyList<ClaimedDelivery> deliveries, string messageId, bool manual, CancellationToken cancellationToken, Action? onAnswered)
     {
         var startedAt = time.GetUtcNow();
         var payload = BuildBody(endpoint, deliveries);
@@ -53,6 +56,7 @@ public sealed class AttemptRunner(
         var result = payload.Error is null
             ? await sender.SendAsync(request, cancellationToken)
             : SendResult.NotSent(payload.Error);
+        onAnswered?.Invoke();
 
         var loggedRequest = new AttemptRequest(request.Method, request.Url, MaskHeaders(request.Headers, endpoint.Spec));
         var response = result.Status is { } status ? new AttemptResponse(status, result.Headers, result.Body) : null;

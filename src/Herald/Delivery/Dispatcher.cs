@@ -54,6 +54,15 @@ public sealed class Dispatcher(
     // Per endpoint: work running, and work claimed but waiting for the endpoint's share of workers.
     private readonly Dictionary<string, int> _runningByEndpoint = [];
     private readonly Dictionary<string, Queue<Func<Task>>> _waitingByEndpoint = [];
+    // When each endpoint last freed a slot. Work waiting for an endpoint that frees slots counts
+    // against the workers, since claiming more than can run would only send the surplus back to
+    // the database (a claim and a release for nothing); work waiting for one that frees none (a
+    // hanging receiver) does not, so the other endpoints' deliveries are still claimed.
+    private readonly Dictionary<string, long> _lastFreed = [];
+    private static readonly TimeSpan Moving = TimeSpan.FromSeconds(1);
+    // Set while a task holds an endpoint slot: the attempt frees the slot as soon as the receiver
+    // has answered, so the endpoint's next request does not wait for this one's commit.
+    private static readonly AsyncLocal<Action?> FreeEndpointSlot = new();
 
     private readonly Lock _gate = new();
     private CancellationTokenSource? _sendCancellation;
@@ -124,7 +133,16 @@ public sealed class Dispatcher(
         {
             lock (_gate)
             {
-                return _inFlight.Count;
+                var count = _inFlight.Count;
+                var now = time.GetTimestamp();
+                foreach (var (endpointId, queue) in _waitingByEndpoint)
+                {
+                    if (_lastFreed.TryGetValue(endpointId, out var freedAt) && time.GetElapsedTime(freedAt, now) < Moving)
+                    {
+                        count += queue.Count;
+                    }
+                }
+                return count;
             }
         }
     }
@@ -213,18 +231,23 @@ public sealed class Dispatcher(
             : Counted(endpointId, work));
     }
 
-    /// <summary>Work that holds one of its endpoint's slots; when it ends, the endpoint's next waiting work takes the slot.</summary>
+    /// <summary>
+    /// Work that holds one of its endpoint's slots until the receiver answered (or the work ended);
+    /// then the endpoint's next waiting work takes the slot.
+    /// </summary>
     private Func<Task> Counted(string endpointId, Func<Task> work) => async () =>
     {
-        try
+        var freed = 0;
+        void Free()
         {
-            await work();
-        }
-        finally
-        {
+            if (Interlocked.Exchange(ref freed, 1) != 0)
+            {
+                return;
+            }
             Func<Task>? next = null;
             lock (_gate)
             {
+                _lastFreed[endpointId] = time.GetTimestamp();
                 if (_waitingByEndpoint.TryGetValue(endpointId, out var queue) && queue.TryDequeue(out next))
                 {
                     if (queue.Count == 0)
@@ -235,12 +258,22 @@ public sealed class Dispatcher(
                 else if (--_runningByEndpoint[endpointId] == 0)
                 {
                     _runningByEndpoint.Remove(endpointId);
+                    _lastFreed.Remove(endpointId);
                 }
             }
             if (next is not null)
             {
                 Run(Counted(endpointId, next));
             }
+        }
+        FreeEndpointSlot.Value = Free;
+        try
+        {
+            await work();
+        }
+        finally
+        {
+            Free();
         }
     };
 
@@ -287,7 +320,8 @@ public sealed class Dispatcher(
                 // Put back until its turn: waiting here would hold a worker that other endpoints need.
                 return;
             }
-            await runner.RunAsync(delivery, endpoint, manual: false, _sendCancellation!.Token);
+            // The slot is freed once the receiver answered; the lease holds until the outcome is committed.
+            await runner.RunAsync(delivery, endpoint, manual: false, _sendCancellation!.Token, onAnswered: FreeEndpointSlot.Value);
         }
         catch (OperationCanceledException) when (_sendCancellation!.IsCancellationRequested)
         {

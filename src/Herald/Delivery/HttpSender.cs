@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
@@ -47,13 +48,14 @@ public sealed class HttpSender : IDisposable
 
     public async Task<SendResult> SendAsync(OutgoingRequest request, CancellationToken cancellationToken)
     {
-        using var message = new HttpRequestMessage(new HttpMethod(request.Method), request.Url);
+        using var message = new HttpRequestMessage(HttpMethod.Parse(request.Method), request.Url);
         message.Content = new ByteArrayContent(request.Body);
         foreach (var (name, value) in request.Headers)
         {
             if (name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase))
             {
-                message.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(value);
+                // Every body is JSON: the common value needs no parsing.
+                message.Content.Headers.ContentType = value == "application/json" ? new MediaTypeHeaderValue("application/json") : MediaTypeHeaderValue.Parse(value);
             }
             else if (!message.Headers.TryAddWithoutValidation(name, value))
             {
@@ -111,18 +113,30 @@ public sealed class HttpSender : IDisposable
     private static async Task<string> ReadPrefixAsync(HttpContent content, CancellationToken cancellationToken)
     {
         await using var stream = await content.ReadAsStreamAsync(cancellationToken);
-        var buffer = new byte[MaxResponseBody];
-        var read = 0;
-        while (read < buffer.Length)
+        if (content.Headers.ContentLength == 0)
         {
-            var n = await stream.ReadAsync(buffer.AsMemory(read), cancellationToken);
-            if (n == 0)
-            {
-                break;
-            }
-            read += n;
+            // Most receivers answer 2xx with no body: nothing to read or to keep.
+            return "";
         }
-        return Encoding.UTF8.GetString(buffer, 0, read);
+        var buffer = ArrayPool<byte>.Shared.Rent(MaxResponseBody);
+        try
+        {
+            var read = 0;
+            while (read < MaxResponseBody)
+            {
+                var n = await stream.ReadAsync(buffer.AsMemory(read, MaxResponseBody - read), cancellationToken);
+                if (n == 0)
+                {
+                    break;
+                }
+                read += n;
+            }
+            return Encoding.UTF8.GetString(buffer, 0, read);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     public void Dispose() => _client.Dispose();
