@@ -51,18 +51,7 @@ internal sealed class PostgresDialect : IDialect
 
     public bool OwnsDatabaseAlone => false;
 
-    public string ClaimSql => """
-        UPDATE deliveries SET status = 'delivering', updated_at = @now,
-            lease_until = @now + @grace + COALESCE((SELECT e.timeout_ms FROM endpoints e WHERE e.id = deliveries.endpoint_id), @timeout)
-        WHERE id IN (
-            SELECT id FROM deliveries d
-            WHERE status = 'pending' AND next_attempt_at <= @now
-              AND (fifo = 0 OR id = (SELECT MIN(o.id) FROM deliveries o WHERE o.endpoint_id = d.endpoint_id AND o.status IN ('pending', 'delivering')))
-            ORDER BY next_attempt_at
-            LIMIT @limit
-            FOR UPDATE SKIP LOCKED)
-        RETURNING id
-        """;
+    public string ClaimSql { get; } = Claims.Statement(" FOR UPDATE SKIP LOCKED");
 
     public string ForUpdate => " FOR UPDATE";
 

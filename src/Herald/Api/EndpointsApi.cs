@@ -280,19 +280,10 @@ public static class EndpointsApi
         {
             return Problems.NotFound("endpoint");
         }
-        var scheme = endpoint.Spec.SignatureScheme;
-        if (scheme == "none")
+        if (SecretRotation.Rotate(endpoint, time.GetUtcNow(), options.RotationOverlap) is not var (rotated, secret))
         {
-            return Problems.Conflict("This endpoint is not signed (signature scheme none): there is no secret to rotate.");
+            return Problems.Conflict(SecretRotation.NothingToRotate);
         }
-        var now = Times.Truncate(time.GetUtcNow());
-        var secret = EndpointSpecParser.NewSecretFor(scheme)!;
-        // Standard Webhooks carries several signatures, so the old secret keeps signing through the
-        // overlap; the Ushahidi header has room for one, so that scheme switches at once.
-        var secrets = scheme == "standard"
-            ? new SigningSecrets(secret, endpoint.Secrets.Current, now + options.RotationOverlap)
-            : new SigningSecrets(secret, null, null);
-        var rotated = endpoint with { Secrets = secrets, UpdatedAt = now };
         if (await store.UpdateEndpointAsync(catalog.Seal(rotated)) is null)
         {
             return Problems.NotFound("endpoint");

@@ -373,19 +373,10 @@ internal static class EndpointPages
         {
             return Layout.NotFound(user, "endpoint");
         }
-        var scheme = endpoint.Spec.SignatureScheme;
-        if (scheme == "none")
+        if (SecretRotation.Rotate(endpoint, time.GetUtcNow(), options.RotationOverlap) is not var (rotated, secret))
         {
-            return Layout.Message(user, 409, "Nothing to rotate", "This endpoint is not signed (signature scheme none): there is no secret to rotate.");
+            return Layout.Message(user, 409, "Nothing to rotate", SecretRotation.NothingToRotate);
         }
-        var now = Times.Truncate(time.GetUtcNow());
-        var secret = EndpointSpecParser.NewSecretFor(scheme)!;
-        // As POST /v1/endpoints/{id}/secret/rotate: the standard scheme keeps the old secret signing
-        // through the overlap, the Ushahidi header has room for one signature only.
-        var secrets = scheme == "standard"
-            ? new SigningSecrets(secret, endpoint.Secrets.Current, now + options.RotationOverlap)
-            : new SigningSecrets(secret, null, null);
-        var rotated = endpoint with { Secrets = secrets, UpdatedAt = now };
         if (await store.UpdateEndpointAsync(catalog.Seal(rotated)) is null)
         {
             return Layout.NotFound(user, "endpoint");
