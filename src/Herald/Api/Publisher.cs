@@ -98,7 +98,19 @@ public sealed class Publisher(
 
             // Checkpoint: the event, its deliveries and the idempotency record commit together, durably,
             // before the 202. A crash before this line loses a request the client saw fail.
-            var outcome = await store.PublishAsync(new NewEvent(evt, deliveries), record, now - options.IdempotencyWindow);
+            PublishOutcome outcome;
+            try
+            {
+                outcome = await store.PublishAsync(new NewEvent(evt, deliveries), record, now - options.IdempotencyWindow);
+            }
+            catch (ConflictException) when (record is not null)
+            {
+                // Another process sharing the database stored the same key a moment earlier: answer as
+                // a repeat of that request (or, if it has not committed yet, as one still in progress).
+                return store.FindIdempotency(caller.OrgId, record.Key, now - options.IdempotencyWindow) is { } stored
+                    ? Replay(stored, bodyHash)
+                    : Problems.Conflict("A request with this Idempotency-Key is still being processed; retry when it has finished.");
+            }
             if (outcome.Existing is { } existing)
             {
                 return Replay(existing, bodyHash);

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using System.Net.Http.Json;
 using System.Security.Cryptography;
 using Xunit.Abstractions;
 
@@ -221,6 +222,34 @@ public sealed class PostgresProcessTests(ITestOutputHelper output) : IAsyncLifet
         output.WriteLine($"accepted {accepted.Count}, refused with 503 while down {unavailable}, received {receiver.Count}, lost {lost.Count}");
         Assert.Empty(lost);
         Assert.False(herald.HasExited);
+    }
+
+    [Fact]
+    public async Task OneIdempotencyKey_SentToTwoProcessesAtOnce_StoresOneEvent()
+    {
+        var a = await StartAsync();
+        var b = await StartAsync();
+        var statuses = new List<HttpStatusCode>();
+        for (var round = 0; round < 20; round++)
+        {
+            var key = $"dup-{round}-{Guid.NewGuid():N}";
+            var sends = new[] { a, b }.Select(async process =>
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/events")
+                {
+                    Content = JsonContent.Create(new { type = "process.idempotent", data = new { round } }),
+                };
+                request.Headers.Add("Idempotency-Key", key);
+                using var response = await process.Client.SendAsync(request);
+                return response.StatusCode;
+            });
+            statuses.AddRange(await Task.WhenAll(sends));
+        }
+        // Each pair: the first stored, the second a replay (202) or told the first is in progress (409).
+        Assert.All(statuses, s => Assert.True(s is HttpStatusCode.Accepted or HttpStatusCode.Conflict, $"got {(int)s}"));
+        using var list = await a.Client.GetAsync("/v1/events?type=process.idempotent&limit=250");
+        var events = (await list.ReadJsonAsync(HttpStatusCode.OK)).At("data")!.AsArray();
+        Assert.Equal(20, events.Count);
     }
 
     private static async Task<long> SucceededAsync(HeraldProcess process)
