@@ -35,7 +35,7 @@ public static class BacklogScenario
         var without = await ThroughputScenario.MeasureAsync(context, target, client, 1, context.Progress("backlog: without"), cancellationToken);
 
         var seedStarted = Stopwatch.GetTimestamp();
-        await SeedAsync(target.Store, ids, options.Backlog, context.Progress("backlog: storing", "pending deliveries"), cancellationToken);
+        await SeedAsync(target.Store, target.OrgId, ids, options.Backlog, context.Progress("backlog: storing", "pending deliveries"), cancellationToken);
         var seedSeconds = Stopwatch.GetElapsedTime(seedStarted).TotalSeconds;
         var (queued, _) = target.Store.Gauges();
         if (queued < options.Backlog)
@@ -67,9 +67,8 @@ public static class BacklogScenario
     /// event with its deliveries in one transaction, many events per group commit), due between 6
     /// and 7 hours from now so that none is sent during the run.
     /// </summary>
-    private static async Task SeedAsync(HeraldStore store, string[] endpointIds, int count, Cli.Progress progress, CancellationToken cancellationToken)
+    private static async Task SeedAsync(HeraldStore store, string orgId, string[] endpointIds, int count, Cli.Progress progress, CancellationToken cancellationToken)
     {
-        var orgId = store.FindOrgByName("default")?.Id ?? throw new BenchException("The bench's organization 'default' is missing.");
         var perEvent = endpointIds.Length;
         var events = (count + perEvent - 1) / perEvent;
         var stored = 0L;

@@ -46,23 +46,39 @@ public static class BenchLoad
         }
     }
 
+    /// <summary>Untimed events before a measured run of <paramref name="events"/>; see <see cref="WarmUpAsync"/>.</summary>
+    public static int WarmUpEvents(int events) => Math.Clamp(events / 10, 10, 2_000);
+
+    /// <summary>
+    /// How long a warm-up before a run of <paramref name="events"/> lasts at least. A fresh process
+    /// delivers about a third less for its first seconds of load (the JIT recompiles hot methods in
+    /// the background, the thread pool grows): measured runs of a real size start after that.
+    /// </summary>
+    public static TimeSpan WarmUpTime(int events) => events >= 5_000 ? TimeSpan.FromSeconds(8) : TimeSpan.Zero;
+
     /// <summary>
     /// A few untimed events first, so the figures measure Herald running rather than the JIT
     /// compiling its publish and delivery paths.
     /// </summary>
-    public static async Task WarmUpAsync(ScenarioContext context, HttpClient client, int events, int deliveriesPerEvent, CancellationToken cancellationToken)
+    public static async Task WarmUpAsync(ScenarioContext context, HttpClient client, int events, int deliveriesPerEvent, CancellationToken cancellationToken, TimeSpan minimum = default)
     {
         var options = context.Options;
         context.Receiver.Reset(0);
         var next = -1;
+        var published = 0;
+        var started = Stopwatch.GetTimestamp();
+        // At least `events`, and more until `minimum` has passed (bounded, should the server be very fast).
+        var cap = Math.Max(events, 100_000);
         await Task.WhenAll(Enumerable.Range(0, Math.Min(options.Publishers, events)).Select(_ => Task.Run(async () =>
         {
-            while (Interlocked.Increment(ref next) < events)
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < events || (i < cap && Stopwatch.GetElapsedTime(started) < minimum))
             {
                 await PublishAsync(client, """{"type":"bench.warmup","data":{"warmup":true}}"""u8.ToArray(), "a warm-up event", cancellationToken);
+                Interlocked.Increment(ref published);
             }
         }, cancellationToken)));
-        await WaitForAsync(context, (long)events * deliveriesPerEvent, Stopwatch.GetTimestamp(), "warm-up deliveries", null, cancellationToken);
+        await WaitForAsync(context, (long)published * deliveriesPerEvent, Stopwatch.GetTimestamp(), "warm-up deliveries", null, cancellationToken);
     }
 
     /// <summary>

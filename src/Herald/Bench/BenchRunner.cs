@@ -19,6 +19,7 @@ public sealed class BenchRunner(BenchOptions options, TextWriter stdout, TextWri
             var scenarios = Validate();
             var topology = BenchTopology.For(options.Database);
             var progressMode = Cli.Progress.ModeFor(stderr, options.Json);
+            var secretKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
             work = Directory.CreateTempSubdirectory("herald-bench-");
             await using var receiver = await BenchReceiver.StartAsync();
             Say($"bench: receiver on {receiver.BaseUrl}; warming up and measuring the baselines ({options.Events:N0} plain POSTs, {Math.Min(options.Events, options.NaiveCap):N0} naive durable sends)");
@@ -33,7 +34,7 @@ public sealed class BenchRunner(BenchOptions options, TextWriter stdout, TextWri
                 Say($"bench: {scenario.Name}: {scenario.Description}");
                 var startedAt = DateTimeOffset.UtcNow;
                 var peakIsScenarios = PeakRss.Reset();
-                var measurement = await scenario.RunAsync(new ScenarioContext(options, receiver, dir, topology, stderr, progressMode), cancellationToken);
+                var measurement = await scenario.RunAsync(new ScenarioContext(options, receiver, dir, topology, secretKey, stderr, progressMode), cancellationToken);
                 results.Add(new BenchResult(scenario.Name, options, measurement, baselines, PeakRss.Megabytes(), peakIsScenarios, startedAt));
                 // Each scenario starts on a clean heap, so one scenario's garbage is not charged to the next one's RSS.
                 GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);

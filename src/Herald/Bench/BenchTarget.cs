@@ -36,6 +36,7 @@ public sealed record BenchTopology(string Name, int Processes, Func<ScenarioCont
             AdminKey = adminKey,
             AllowPrivateTargets = true,
             Workers = context.Options.Workers,
+            SecretKey = context.SecretKey,
         };
         WebApplication app;
         try
@@ -56,7 +57,38 @@ public sealed record BenchTopology(string Name, int Processes, Func<ScenarioCont
             throw;
         }
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new BenchTarget(new Uri(address), adminKey, app.Services.GetRequiredService<HeraldStore>(), InProcess, app);
+        try
+        {
+            var (orgId, orgKey) = await CreateOrganizationAsync(new Uri(address), adminKey, Path.GetFileName(context.WorkDir), cancellationToken);
+            return new BenchTarget(new Uri(address), orgKey, orgId, app.Services.GetRequiredService<HeraldStore>(), InProcess, app);
+        }
+        catch
+        {
+            await app.StopAsync(CancellationToken.None);
+            await app.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Each scenario works in an organization of its own: on a database that outlives the scenario
+    /// (a shared PostgreSQL), no endpoint of an earlier one can match its events.
+    /// </summary>
+    private static async Task<(string Id, string AdminKey)> CreateOrganizationAsync(Uri baseAddress, string operatorKey, string scenario, CancellationToken cancellationToken)
+    {
+        using var client = Baselines.NewClient(1);
+        client.BaseAddress = baseAddress;
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", operatorKey);
+        var body = new JsonObject { ["name"] = $"bench {scenario} {Guid.NewGuid().ToString("N")[..8]}" };
+        using var content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
+        using var created = await client.PostAsync("/v1/orgs", content, cancellationToken);
+        var text = await created.Content.ReadAsStringAsync(cancellationToken);
+        if (created.StatusCode != HttpStatusCode.Created)
+        {
+            throw new BenchException($"Creating the bench's organization got {(int)created.StatusCode}: {text}");
+        }
+        var org = JsonNode.Parse(text)!;
+        return (org["id"]!.GetValue<string>(), org["admin_key"]!.GetValue<string>());
     }
 
     /// <summary>
@@ -75,15 +107,19 @@ public sealed record BenchTopology(string Name, int Processes, Func<ScenarioCont
     }
 }
 
-/// <summary>A running Herald under test: its API address and key, and its store (round-trip counts, backlog seeding).</summary>
+/// <summary>
+/// A running Herald under test: its API address, the scenario's organization and its admin key,
+/// and its store (round-trip counts, backlog seeding).
+/// </summary>
 public sealed class BenchTarget : IAsyncDisposable
 {
     private readonly IAsyncDisposable _host;
 
-    public BenchTarget(Uri baseAddress, string adminKey, HeraldStore store, BenchTopology topology, IAsyncDisposable host)
+    public BenchTarget(Uri baseAddress, string adminKey, string orgId, HeraldStore store, BenchTopology topology, IAsyncDisposable host)
     {
         BaseAddress = baseAddress;
         AdminKey = adminKey;
+        OrgId = orgId;
         Store = store;
         Topology = topology;
         _host = host;
@@ -92,6 +128,8 @@ public sealed class BenchTarget : IAsyncDisposable
     public Uri BaseAddress { get; }
 
     public string AdminKey { get; }
+
+    public string OrgId { get; }
 
     public HeraldStore Store { get; }
 

@@ -18,7 +18,7 @@ public static class ThroughputScenario
     public static async Task<ScenarioMeasurement> MeasureAsync(ScenarioContext context, BenchTarget target, HttpClient client, int endpoints, Cli.Progress progress, CancellationToken cancellationToken)
     {
         var events = context.Options.Events;
-        await BenchLoad.WarmUpAsync(context, client, Math.Clamp(events / 20, 10, 500), endpoints, cancellationToken);
+        await BenchLoad.WarmUpAsync(context, client, BenchLoad.WarmUpEvents(events), endpoints, cancellationToken, BenchLoad.WarmUpTime(events));
         var expected = (long)events * endpoints;
         var receiver = context.Receiver;
         receiver.Reset(checked((int)expected));
