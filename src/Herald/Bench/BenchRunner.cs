@@ -19,7 +19,10 @@ public sealed class BenchRunner(BenchOptions options, TextWriter stdout, TextWri
             var scenarios = Validate();
             var topology = BenchTopology.For(options.Database);
             var progressMode = Cli.Progress.ModeFor(stderr, options.Json);
-            var secretKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+            // One key for every Herald of the run; HERALD_SECRET_KEY, when set, lets a later run reuse a PostgreSQL database.
+            var secretKey = Environment.GetEnvironmentVariable("HERALD_SECRET_KEY") is { Length: > 0 } configured
+                ? configured
+                : Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
             work = Directory.CreateTempSubdirectory("herald-bench-");
             await using var receiver = await BenchReceiver.StartAsync();
             Say($"bench: receiver on {receiver.BaseUrl}; warming up and measuring the baselines ({options.Events:N0} plain POSTs, {Math.Min(options.Events, options.NaiveCap):N0} naive durable sends)");
@@ -119,18 +122,30 @@ public sealed class BenchRunner(BenchOptions options, TextWriter stdout, TextWri
         return BenchScenarios.Select(options.Scenario);
     }
 
-    /// <summary>Only SQLite for now, and only a database the run can fill from empty.</summary>
+    /// <summary>A new SQLite file, or a PostgreSQL database (each scenario works in an organization of its own there).</summary>
     private static void ValidateDatabase(string? database)
     {
         if (string.IsNullOrWhiteSpace(database))
         {
             return;
         }
+        if (Storage.Postgres.PostgresStoreFactory.IsPostgres(database))
+        {
+            try
+            {
+                Storage.Postgres.PostgresConnectionString.Parse(database);
+            }
+            catch (FormatException e)
+            {
+                throw new BenchException($"--database {Storage.Postgres.PostgresConnectionString.Describe(database)}: {e.Message}");
+            }
+            return;
+        }
         const string prefix = "sqlite:";
         if (!database.StartsWith(prefix, StringComparison.OrdinalIgnoreCase) || database.Length == prefix.Length)
         {
             throw new BenchException(
-                $"--database: this version of herald bench runs on SQLite only; leave it out (a temporary SQLite file) or give sqlite:PATH for a new file (got '{(database.Length > 40 ? database[..40] + "…" : database)}').");
+                $"--database: leave it out (a temporary SQLite file), or give sqlite:PATH for a new file, or a PostgreSQL connection string (Host=…;Database=… or postgres://…) (got '{(database.Length > 40 ? database[..40] + "…" : database)}').");
         }
         var path = Path.GetFullPath(database[prefix.Length..]);
         if (File.Exists(path))

@@ -18,7 +18,7 @@ public sealed record BenchTopology(string Name, int Processes, Func<ScenarioCont
 {
     public static BenchTopology InProcess { get; } = new("in-process", 1, StartInProcessAsync);
 
-    /// <summary>The topology for <c>--database</c>; only SQLite, in this process, for now.</summary>
+    /// <summary>The topology for <c>--database</c>: Herald in this process, on SQLite or PostgreSQL.</summary>
     public static BenchTopology For(string? database) => InProcess;
 
     /// <summary>
@@ -97,6 +97,11 @@ public sealed record BenchTopology(string Name, int Processes, Func<ScenarioCont
     /// </summary>
     private static string ScenarioDatabase(string database, ScenarioContext context)
     {
+        if (Storage.Postgres.PostgresStoreFactory.IsPostgres(database))
+        {
+            // One database for every scenario: each works in an organization of its own.
+            return database;
+        }
         var path = Path.GetFullPath(database["sqlite:".Length..]);
         if (!File.Exists(path))
         {

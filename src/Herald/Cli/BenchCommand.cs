@@ -12,7 +12,7 @@ public static class BenchCommand
         var defaults = new BenchOptions();
         var events = new Option<int>("--events") { Description = "Events each throughput run publishes", DefaultValueFactory = _ => defaults.Events };
         var endpoints = new Option<int>("--endpoints") { Description = "Endpoints each event of the throughput scenario fans out to", DefaultValueFactory = _ => defaults.Endpoints };
-        var database = new Option<string?>("--database") { Description = "Default: a SQLite file in a temporary data dir; sqlite:PATH for a new file (only SQLite for now)" };
+        var database = new Option<string?>("--database") { Description = "Default: a SQLite file in a temporary data dir per scenario; sqlite:PATH for a new file; or a PostgreSQL connection string (Host=…;Database=… or postgres://…)" };
         var scenario = new Option<string>("--scenario")
         {
             Description = $"Comma-separated scenarios: {string.Join(", ", BenchScenarios.All.Select(s => s.Name))}; or all",
