@@ -47,6 +47,9 @@ public sealed class Dispatcher(
     private static readonly TimeSpan IdlePoll = TimeSpan.FromSeconds(1);
     // Long enough for the longest request (60 s timeout) to finish; a dead process's leases come back after it.
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(90);
+    // A claimed delivery's lease is its endpoint's timeout plus this (DESIGN §5): on PostgreSQL, the
+    // time after which another process takes over the deliveries of one that died.
+    private static readonly TimeSpan LeaseGrace = TimeSpan.FromSeconds(30);
     // One request per endpoint per interval; beyond this many pending payloads, the rest go in the next requests.
     private const int MaxBatch = 1000;
     private static readonly TimeSpan BusyEndpointBackoff = TimeSpan.FromSeconds(1);
@@ -94,7 +97,7 @@ public sealed class Dispatcher(
                 }
                 if (claimNow)
                 {
-                    var claimed = await store.ClaimDueAsync(free, Lease);
+                    var claimed = await store.ClaimDueAsync(free, LeaseGrace);
                     Dispatch(claimed);
                     if (claimed.Count == free)
                     {
@@ -219,7 +222,7 @@ public sealed class Dispatcher(
                 }
                 if (queue.Count < share * 2)
                 {
-                    queue.Enqueue(work);
+                    queue.Enqueue(store.IsShared ? WithinLease(deliveryIds, work) : work);
                     return;
                 }
                 overflow = true;
@@ -229,6 +232,18 @@ public sealed class Dispatcher(
             // Over its share and its queue: back to the database, due a moment later; no attempt used.
             ? () => store.ReleaseAsync([.. deliveryIds], park: false, dueAt: time.GetUtcNow() + BusyEndpointBackoff)
             : Counted(endpointId, work));
+    }
+
+    /// <summary>
+    /// On a shared database, work that waited locally too long goes back to the database unattempted:
+    /// its lease must outlast the attempt, or another process would take it over and send it too.
+    /// </summary>
+    private Func<Task> WithinLease(IReadOnlyList<string> deliveryIds, Func<Task> work)
+    {
+        var queuedAt = time.GetTimestamp();
+        return () => time.GetElapsedTime(queuedAt) > LeaseGrace / 2
+            ? store.ReleaseAsync([.. deliveryIds], park: false)
+            : work();
     }
 
     /// <summary>
