@@ -144,16 +144,18 @@ public static class Baselines
 
     private static readonly MediaTypeHeaderValue Json = new("application/json");
 
-    internal static HttpClient NewClient(int connections) => new(new SocketsHttpHandler
+    internal static HttpClient NewClient(int connections) => new(NewHandler(connections))
+    {
+        Timeout = TimeSpan.FromSeconds(60),
+    };
+
+    internal static SocketsHttpHandler NewHandler(int connections) => new()
     {
         UseProxy = false,
         UseCookies = false,
         AllowAutoRedirect = false,
         MaxConnectionsPerServer = Math.Max(1, connections),
         PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
-    })
-    {
-        Timeout = TimeSpan.FromSeconds(60),
     };
 
     internal static double Rate(long count, long startTimestamp, long endTimestamp)

@@ -23,7 +23,7 @@ public sealed class PublishRun(int events)
 /// <summary>CPU time and database round trips at a point, so a scenario reports what its load cost.</summary>
 public readonly record struct Usage(TimeSpan Cpu, long RoundTrips)
 {
-    public static Usage Now(BenchTarget target) => new(Throughput.CpuTime(), target.Store.RoundTrips);
+    public static Usage Now(BenchTarget target) => new(Throughput.CpuTime() + (target.ExtraCpuTime?.Invoke() ?? TimeSpan.Zero), target.Store.RoundTrips);
 }
 
 /// <summary>The pieces scenarios are made of: publishing, waiting for the receiver, and the figures.</summary>
@@ -199,7 +199,8 @@ public static class BenchLoad
             Percentiles.Of(endToEnd, 99),
             Stopwatch.GetElapsedTime(run.Started, lastDelivery).TotalSeconds,
             (after.Cpu - before.Cpu).TotalMilliseconds / Math.Max(1, expected),
-            (double)(after.RoundTrips - before.RoundTrips) / Math.Max(1, run.Events))
+            // The round trips of separate herald serve processes are theirs to count, not the bench's.
+            target.Topology.Processes > 1 ? double.NaN : (double)(after.RoundTrips - before.RoundTrips) / Math.Max(1, run.Events))
         {
             Delivered = receiver.Requests,
             Topology = target.Topology.Name,

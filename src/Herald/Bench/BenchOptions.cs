@@ -12,6 +12,9 @@ public sealed class BenchOptions
     /// <summary>Null for a SQLite file in a fresh temporary data dir; <c>sqlite:PATH</c> for a new file elsewhere.</summary>
     public string? Database { get; init; }
 
+    /// <summary><c>herald serve</c> processes sharing the PostgreSQL <see cref="Database"/>; 1 runs Herald inside the bench process.</summary>
+    public int Processes { get; init; } = 1;
+
     /// <summary>Scenario names separated by commas, or <c>all</c>.</summary>
     public string Scenario { get; init; } = "all";
 

@@ -60,7 +60,14 @@ public static class BenchReport
             json.WriteNumber("peak_rss_mb", Math.Round(r.PeakRssMb, 1));
             json.WriteString("peak_rss_scope", r.PeakRssOfScenario ? "scenario" : "process");
             json.WriteNumber("cpu_ms_per_delivery", Math.Round(m.CpuMsPerDelivery, 3));
-            json.WriteNumber("db_round_trips_per_event", Math.Round(m.DatabaseRoundTripsPerEvent, 2));
+            if (double.IsNaN(m.DatabaseRoundTripsPerEvent))
+            {
+                json.WriteNull("db_round_trips_per_event");
+            }
+            else
+            {
+                json.WriteNumber("db_round_trips_per_event", Math.Round(m.DatabaseRoundTripsPerEvent, 2));
+            }
             json.WriteNumber("baseline_http_per_s", Math.Round(r.Baselines.Http.PerSecond, 1));
             json.WriteNumber("baseline_http_cpu_ms", Math.Round(r.Baselines.Http.CpuMsPerMessage, 3));
             json.WriteNumber("baseline_naive_per_s", Math.Round(r.Baselines.Naive.PerSecond, 1));
@@ -102,7 +109,7 @@ public static class BenchReport
             ("duration s", r => r.Measurement.DurationSeconds.ToString("0.0", Invariant)),
             ("peak RSS MB", r => r.PeakRssMb.ToString("0", Invariant)),
             ("CPU ms / delivery", r => r.Measurement.CpuMsPerDelivery.ToString("0.00", Invariant)),
-            ("db round trips / event", r => r.Measurement.DatabaseRoundTripsPerEvent.ToString("0.0", Invariant)),
+            ("db round trips / event", r => double.IsNaN(r.Measurement.DatabaseRoundTripsPerEvent) ? "n/a" : r.Measurement.DatabaseRoundTripsPerEvent.ToString("0.0", Invariant)),
             ("baseline http/s", r => $"{Rate(r.Baselines.Http.PerSecond)} ({r.Baselines.Http.CpuMsPerMessage.ToString("0.00", Invariant)} CPU ms each)"),
             ("baseline naive/s", r => $"{Rate(r.Baselines.Naive.PerSecond)} ({r.Baselines.Naive.Messages:N0} msgs, {r.Baselines.Naive.CpuMsPerMessage.ToString("0.00", Invariant)} CPU ms each)"),
             ("delivered / http", r => r.RatioHttp.ToString("0.00", Invariant)),

@@ -17,7 +17,7 @@ public sealed class BenchRunner(BenchOptions options, TextWriter stdout, TextWri
         try
         {
             var scenarios = Validate();
-            var topology = BenchTopology.For(options.Database);
+            var topology = BenchTopology.For(options.Processes);
             var progressMode = Cli.Progress.ModeFor(stderr, options.Json);
             // One key for every Herald of the run; HERALD_SECRET_KEY, when set, lets a later run reuse a PostgreSQL database.
             var secretKey = Environment.GetEnvironmentVariable("HERALD_SECRET_KEY") is { Length: > 0 } configured
@@ -119,6 +119,14 @@ public sealed class BenchRunner(BenchOptions options, TextWriter stdout, TextWri
             throw new BenchException($"--backlog must be between 1 and 50,000,000 (got {options.Backlog}).");
         }
         ValidateDatabase(options.Database);
+        if (options.Processes is < 1 or > 8)
+        {
+            throw new BenchException($"--processes must be between 1 and 8 (got {options.Processes}).");
+        }
+        if (options.Processes > 1 && (options.Database is null || !Storage.Postgres.PostgresStoreFactory.IsPostgres(options.Database)))
+        {
+            throw new BenchException("--processes above 1 needs a PostgreSQL --database that the processes share (a SQLite database belongs to one process).");
+        }
         return BenchScenarios.Select(options.Scenario);
     }
 

@@ -18,8 +18,8 @@ public sealed record BenchTopology(string Name, int Processes, Func<ScenarioCont
 {
     public static BenchTopology InProcess { get; } = new("in-process", 1, StartInProcessAsync);
 
-    /// <summary>The topology for <c>--database</c>: Herald in this process, on SQLite or PostgreSQL.</summary>
-    public static BenchTopology For(string? database) => InProcess;
+    /// <summary>Herald in this process (SQLite or PostgreSQL), or <paramref name="processes"/> <c>herald serve</c> processes on the PostgreSQL <c>--database</c>.</summary>
+    public static BenchTopology For(int processes) => processes > 1 ? ProcessTopology.Create(processes) : InProcess;
 
     /// <summary>
     /// Herald as <c>herald serve</c> builds it (SQLite in WAL mode with synchronous=FULL,
@@ -74,7 +74,7 @@ public sealed record BenchTopology(string Name, int Processes, Func<ScenarioCont
     /// Each scenario works in an organization of its own: on a database that outlives the scenario
     /// (a shared PostgreSQL), no endpoint of an earlier one can match its events.
     /// </summary>
-    private static async Task<(string Id, string AdminKey)> CreateOrganizationAsync(Uri baseAddress, string operatorKey, string scenario, CancellationToken cancellationToken)
+    internal static async Task<(string Id, string AdminKey)> CreateOrganizationAsync(Uri baseAddress, string operatorKey, string scenario, CancellationToken cancellationToken)
     {
         using var client = Baselines.NewClient(1);
         client.BaseAddress = baseAddress;
@@ -142,10 +142,18 @@ public sealed class BenchTarget : IAsyncDisposable
 
     public string Backend => Store.Backend;
 
-    /// <summary>A client of the API with the admin key, allowing <paramref name="connections"/> at once.</summary>
+    /// <summary>Every process's API address; requests go to them in turn.</summary>
+    public IReadOnlyList<Uri> Addresses { get; init; } = [];
+
+    /// <summary>CPU time of Herald processes other than this one (zero in-process).</summary>
+    public Func<TimeSpan>? ExtraCpuTime { get; init; }
+
+    /// <summary>A client of the API with the admin key, allowing <paramref name="connections"/> at once (to each process).</summary>
     public HttpClient NewClient(int connections)
     {
-        var client = Baselines.NewClient(connections);
+        var client = Addresses.Count > 1
+            ? new HttpClient(new RoundRobin(Addresses) { InnerHandler = Baselines.NewHandler(connections) }) { Timeout = TimeSpan.FromSeconds(60) }
+            : Baselines.NewClient(connections);
         client.BaseAddress = BaseAddress;
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);
         return client;
@@ -179,6 +187,19 @@ public sealed class BenchTarget : IAsyncDisposable
             }
         }, cancellationToken)));
         return ids;
+    }
+
+    /// <summary>Sends each request to the next process's address, the path and query kept.</summary>
+    private sealed class RoundRobin(IReadOnlyList<Uri> addresses) : DelegatingHandler
+    {
+        private int _next = -1;
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var target = addresses[(int)((uint)Interlocked.Increment(ref _next) % (uint)addresses.Count)];
+            request.RequestUri = new UriBuilder(request.RequestUri!) { Host = target.Host, Port = target.Port }.Uri;
+            return base.SendAsync(request, cancellationToken);
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -25,11 +25,12 @@ public static class BenchCommand
         var rate = new Option<int>("--rate") { Description = "Events per second the latency scenario publishes (open loop)", DefaultValueFactory = _ => defaults.Rate };
         var duration = new Option<string>("--duration") { Description = "How long the latency scenario publishes, like 10s", DefaultValueFactory = _ => Durations.Format(defaults.Duration) };
         var backlog = new Option<int>("--backlog") { Description = "Pending deliveries the backlog scenario stores", DefaultValueFactory = _ => defaults.Backlog };
+        var processes = new Option<int>("--processes") { Description = "herald serve processes sharing the PostgreSQL --database (1: Herald runs inside the bench)", DefaultValueFactory = _ => defaults.Processes };
         var json = new Option<bool>("--json") { Description = "Print only the JSON lines, one per scenario" };
 
         var command = new Command("bench", "Start Herald and a local receiver in this process, run the load scenarios, and report throughput and latency against baselines measured in the same run.")
         {
-            events, endpoints, database, scenario, workers, publishers, fanoutEndpoints, fanoutEvents, rate, duration, backlog, json,
+            events, endpoints, database, processes, scenario, workers, publishers, fanoutEndpoints, fanoutEvents, rate, duration, backlog, json,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -45,6 +46,7 @@ public static class BenchCommand
                 Events = parse.GetValue(events),
                 Endpoints = parse.GetValue(endpoints),
                 Database = parse.GetValue(database),
+                Processes = parse.GetValue(processes),
                 Scenario = parse.GetValue(scenario) ?? defaults.Scenario,
                 Workers = parse.GetValue(workers),
                 Publishers = parse.GetValue(publishers),

@@ -186,6 +186,38 @@ public sealed class BenchCommandTests
     }
 
     [Fact]
+    public async Task Bench_RunsTwoServeProcessesOnOnePostgresDatabase_AndEveryDeliveryArrivesOnce()
+    {
+        await using var database = await PostgresDatabase.CreateAsync();
+
+        var (exitCode, stdout, stderr) = await RunAsync([
+            "bench", "--scenario", "throughput,fanout", "--events", "60", "--workers", "16", "--processes", "2",
+            "--fanout-endpoints", "10", "--fanout-events", "2", "--database", database.ConnectionString, "--json"]);
+
+        Assert.True(exitCode == 0, $"exit code {exitCode}; stderr: {stderr}");
+        var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement.Clone()).ToList();
+        Assert.Equal(["throughput", "fanout"], lines.Select(l => l.GetProperty("scenario").GetString()));
+        foreach (var line in lines)
+        {
+            Assert.Equal("processes", line.GetProperty("topology").GetString());
+            Assert.Equal(2, line.GetProperty("processes").GetInt32());
+            Assert.Equal(line.GetProperty("deliveries").GetInt64(), line.GetProperty("delivered").GetInt64());
+            Assert.True(line.GetProperty("cpu_ms_per_delivery").GetDouble() > 0);
+        }
+        Assert.Equal(60, lines[0].GetProperty("delivered").GetInt64());
+    }
+
+    [Fact]
+    public async Task Bench_RefusesSeveralProcesses_OnSqlite()
+    {
+        var (exitCode, stdout, stderr) = await RunAsync(["bench", "--events", "10", "--processes", "2"]);
+
+        Assert.Equal(1, exitCode);
+        Assert.Equal("", stdout);
+        Assert.Contains("--processes above 1 needs a PostgreSQL --database", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Bench_Exits1_WhenSqliteFileAlreadyExists()
     {
         var path = Path.Combine(Path.GetTempPath(), $"herald-bench-test-{Guid.NewGuid():N}.db");
