@@ -169,31 +169,47 @@ public sealed partial class HeraldStore
         return change;
     }
 
+    // The attempt, the delivery's next state and (when the attempt says something of its endpoint)
+    // the endpoint's standing, in one command: one round trip to a database server.
+    // Only a delivery still leased moves on: one deleted (cancelled) meanwhile stays cancelled.
+    // While its endpoint's circuit is open, a delivery waits parked rather than on its schedule.
+    private const string RecordAttemptSql = """
+        INSERT INTO attempts (id, delivery_id, started_at, duration_ms, request, response, error) VALUES (@attempt, @delivery, @started, @ms, @req, @res, @err);
+        UPDATE deliveries SET status = @status, attempt_count = attempt_count + 1, scheduled_failures = @sf,
+            next_attempt_at = CASE WHEN @status = 'pending' AND EXISTS (SELECT 1 FROM endpoints e WHERE e.id = deliveries.endpoint_id AND e.circuit_open = 1)
+                                   THEN NULL ELSE CAST(@next AS BIGINT) END,
+            lease_until = NULL, updated_at = @now
+        WHERE id = @delivery AND status = 'delivering';
+        """;
+
+    private const string EndpointStateSql = "SELECT enabled, circuit_open, consecutive_failures, failing_since FROM endpoints WHERE id = @ep";
+
     private HealthChange Complete(DbConnection c, DbTransaction t, AttemptOutcome outcome, string request, string? response)
     {
         var a = outcome.Attempt;
-        c.Execute(t, "INSERT INTO attempts (id, delivery_id, started_at, duration_ms, request, response, error) VALUES (@id, @d, @s, @ms, @req, @res, @err)",
-            ("@id", a.Id), ("@d", a.DeliveryId), ("@s", Times.ToUnixMs(a.StartedAt)), ("@ms", a.DurationMs),
-            ("@req", request), ("@res", response),
-            ("@err", a.Error));
-        // Only a delivery still leased moves on: one deleted (cancelled) meanwhile stays cancelled.
-        // While its endpoint's circuit is open, a delivery waits parked rather than on its schedule.
-        c.Execute(t, """
-            UPDATE deliveries SET status = @status, attempt_count = attempt_count + 1, scheduled_failures = @sf,
-                next_attempt_at = CASE WHEN @status = 'pending' AND EXISTS (SELECT 1 FROM endpoints e WHERE e.id = deliveries.endpoint_id AND e.circuit_open = 1)
-                                       THEN NULL ELSE CAST(@next AS BIGINT) END,
-                lease_until = NULL, updated_at = @now
-            WHERE id = @id AND status = 'delivering'
-            """,
-            ("@id", a.DeliveryId), ("@status", DeliveryStatuses.Name(outcome.Status)), ("@sf", outcome.ScheduledFailures),
-            ("@next", outcome.NextAttemptAt is { } next ? Times.ToUnixMs(next) : null), ("@now", Now));
-        return outcome.Health is { } health ? ApplyHealth(c, t, health, outcome.FollowUp) : HealthChange.None;
+        (string, object?)[] args =
+        [
+            ("@attempt", a.Id), ("@delivery", a.DeliveryId), ("@started", Times.ToUnixMs(a.StartedAt)), ("@ms", a.DurationMs),
+            ("@req", request), ("@res", response), ("@err", a.Error),
+            ("@status", DeliveryStatuses.Name(outcome.Status)), ("@sf", outcome.ScheduledFailures),
+            ("@next", outcome.NextAttemptAt is { } next ? Times.ToUnixMs(next) : null), ("@now", Now),
+        ];
+        if (outcome.Health is not { } health)
+        {
+            c.Execute(t, RecordAttemptSql, args);
+            return HealthChange.None;
+        }
+        var state = c.QueryLast(t, RecordAttemptSql + EndpointStateSql, ReadEndpointState, [.. args, ("@ep", health.EndpointId)]);
+        return ApplyHealth(c, t, health, outcome.FollowUp, state);
     }
 
-    private HealthChange ApplyHealth(DbConnection c, DbTransaction t, EndpointHealth health, NewEvent? followUp)
+    private static (bool Enabled, bool Open, long Failures, long? FailingSince) ReadEndpointState(DbDataReader r) =>
+        (r.GetInt64(0) != 0, r.GetInt64(1) != 0, r.GetInt64(2), r.NullableInt64(3));
+
+    private HealthChange ApplyHealth(DbConnection c, DbTransaction t, EndpointHealth health, NewEvent? followUp,
+        (bool Enabled, bool Open, long Failures, long? FailingSince)? state)
     {
         var now = Now;
-        var state = EndpointState(c, t, health.EndpointId, lockRow: false);
         if (state is null || (health.Acknowledged && state.Value is { Open: false, Failures: 0, FailingSince: null }))
         {
             // Healthy and staying so: the usual case, with no write and no row lock.
@@ -270,9 +286,7 @@ public sealed partial class HeraldStore
 
     private (bool Enabled, bool Open, long Failures, long? FailingSince)? EndpointState(DbConnection c, DbTransaction t, string endpointId, bool lockRow)
     {
-        var rows = c.Query(t, "SELECT enabled, circuit_open, consecutive_failures, failing_since FROM endpoints WHERE id = @id" + (lockRow ? _dialect.ForUpdate : ""),
-            r => (Enabled: r.GetInt64(0) != 0, Open: r.GetInt64(1) != 0, Failures: r.GetInt64(2), FailingSince: r.NullableInt64(3)),
-            ("@id", endpointId));
+        var rows = c.Query(t, EndpointStateSql + (lockRow ? _dialect.ForUpdate : ""), ReadEndpointState, ("@ep", endpointId));
         return rows.Count == 0 ? null : rows[0];
     }
 

@@ -27,7 +27,7 @@ public sealed partial class HeraldStore : IAsyncDisposable
         _time = time;
         _listen = listen;
         _owned = owned;
-        _writer = new BatchWriter(open, dialect);
+        _writer = new BatchWriter(open, dialect, dialect.WriterLanes);
     }
 
     public string Backend => _dialect.Name;

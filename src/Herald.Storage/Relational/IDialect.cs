@@ -7,6 +7,9 @@ internal interface IDialect
 {
     string Name { get; }
 
+    /// <summary>Write transactions a process runs at once (<see cref="BatchWriter"/>'s lanes).</summary>
+    int WriterLanes { get; }
+
     /// <summary>True when one process owns the database (SQLite): every lease is stale at start.</summary>
     bool OwnsDatabaseAlone { get; }
 
@@ -32,6 +35,9 @@ internal interface IDialect
     /// is a <see cref="StoreNotifications"/> message. A database owned by one process has no one to tell.
     /// </summary>
     void Notify(DbConnection connection, DbTransaction transaction, string message);
+
+    /// <summary>Sends what <see cref="Notify"/> gathered in the transaction, each message once, just before it commits.</summary>
+    void BeforeCommit(DbConnection connection, DbTransaction transaction);
 
     /// <summary>An error worth running the transaction again for: a lost connection, a deadlock, a restarting server.</summary>
     bool IsTransient(Exception error);

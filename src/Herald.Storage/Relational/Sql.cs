@@ -143,6 +143,38 @@ internal static class Sql
         }
     }
 
+    /// <summary>
+    /// Runs several statements in one command (one round trip to a server) and returns the first row
+    /// of the last one that returns rows, or null.
+    /// </summary>
+    public static T? QueryLast<T>(this DbConnection connection, DbTransaction? transaction, string sql, Func<DbDataReader, T> map, params (string, object?)[] args)
+        where T : struct
+    {
+        var command = Use(connection, transaction, sql, args, out var kept);
+        try
+        {
+            using var reader = command.ExecuteReader();
+            T? last = null;
+            // SQLite's reader starts at the first statement with columns; PostgreSQL's at the first statement.
+            do
+            {
+                if (reader.FieldCount > 0)
+                {
+                    last = reader.Read() ? map(reader) : null;
+                }
+            }
+            while (reader.NextResult());
+            return last;
+        }
+        finally
+        {
+            if (!kept)
+            {
+                command.Dispose();
+            }
+        }
+    }
+
     public static T? One<T>(this DbConnection connection, DbTransaction? transaction, string sql, Func<DbDataReader, T> map, params (string, object?)[] args)
         where T : class
     {

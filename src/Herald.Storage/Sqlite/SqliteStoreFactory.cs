@@ -58,6 +58,9 @@ internal sealed class SqliteDialect : IDialect
 
     public bool OwnsDatabaseAlone => true;
 
+    // SQLite lets one writer in at a time: a second lane would only wait for the lock.
+    public int WriterLanes => 1;
+
     public string ClaimSql { get; } = Claims.Statement("");
 
     // One writer at a time: the write transaction already excludes everyone else.
@@ -68,6 +71,10 @@ internal sealed class SqliteDialect : IDialect
     public string? MigrationLockSql => null;
 
     public void Notify(DbConnection connection, DbTransaction transaction, string message)
+    {
+    }
+
+    public void BeforeCommit(DbConnection connection, DbTransaction transaction)
     {
     }
 

@@ -82,7 +82,7 @@ public sealed class PostgresProcessTests(ITestOutputHelper output) : IAsyncLifet
         {
             name = "takeover",
             url = receiver.Url("/hook"),
-            timeout = "1s",
+            timeout = "2s",
             retry = new { schedule = ShortSchedule, jitter = 0 },
         }))
         {
@@ -96,17 +96,29 @@ public sealed class PostgresProcessTests(ITestOutputHelper output) : IAsyncLifet
         Assert.True(doomed.HasExited);
         var beforeKill = receiver.Requests.Select(r => r.Header("webhook-id")).ToHashSet();
 
-        // The doomed process's leases last its endpoint's timeout (1 s) plus 30 s.
+        // The doomed process's leases last its endpoint's timeout (2 s) plus 30 s.
         await WaitUntilAsync(() => receiver.Requests.Select(r => r.Header("webhook-id")).Distinct().Count() == total, TimeSpan.FromSeconds(90),
             "every event to arrive after the kill");
         var tookOver = Stopwatch.GetElapsedTime(killedAt);
         var received = receiver.Requests.Select(r => r.Header("webhook-id")).ToList();
-        var duplicates = received.GroupBy(id => id).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
-        output.WriteLine($"all {total} arrived {tookOver.TotalSeconds:0.0} s after the kill; {duplicates.Count} sent twice");
-        // Only what was in flight in the killed process may arrive twice: at most its 8 workers' worth,
-        // each of them received (sent) before the kill.
-        Assert.InRange(duplicates.Count, 0, 8);
-        Assert.All(duplicates, id => Assert.Contains(id, beforeKill));
+        var duplicates = received.GroupBy(id => id).Where(g => g.Count() > 1).Select(g => g.Key!).ToList();
+        // A request that timed out on a busy machine is retried with the same webhook-id: that repeat
+        // has a failed attempt in the log and nothing to do with the kill.
+        var retried = new List<string>();
+        foreach (var id in duplicates)
+        {
+            var attempts = await ProcessScenario.AttemptsAsync(survivor.Client, id);
+            if (attempts.Any(a => a!["error"] is not null || a!["response"]?["status"]?.GetValue<int>() is not (>= 200 and < 300)))
+            {
+                retried.Add(id);
+            }
+        }
+        var crashDuplicates = duplicates.Except(retried).ToList();
+        output.WriteLine($"all {total} arrived {tookOver.TotalSeconds:0.0} s after the kill; {crashDuplicates.Count} sent twice because of the kill, {retried.Count} retried after a failed attempt");
+        // Only what the killed process had sent and not yet recorded may arrive twice: at most its 8
+        // workers' worth, each of them received before the kill.
+        Assert.InRange(crashDuplicates.Count, 0, 8);
+        Assert.All(crashDuplicates, id => Assert.Contains(id, beforeKill));
     }
 
     [Fact]
