@@ -15,6 +15,8 @@ internal static class ProcessTopology
 {
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(60);
 
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, string> LastErrors = new();
+
     public static BenchTopology Create(int processes) => new("processes", processes, (context, cancellationToken) => StartAsync(processes, context, cancellationToken));
 
     private static async Task<BenchTarget> StartAsync(int count, ScenarioContext context, CancellationToken cancellationToken)
@@ -92,9 +94,16 @@ internal static class ProcessTopology
         start.Environment["HERALD_SECRET_KEY"] = context.SecretKey;
         var process = Process.Start(start) ?? throw new BenchException("Could not start a herald serve process.");
         process.StandardInput.Close();
-        // Drained so a chatty child never blocks on a full pipe; the bench prints its own figures.
+        // Drained so a chatty child never blocks on a full pipe; the bench prints its own figures,
+        // and a child's last error line when it fails to start.
         process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (!string.IsNullOrWhiteSpace(e.Data))
+            {
+                LastErrors[process.Id] = e.Data;
+            }
+        };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return process;
@@ -108,7 +117,9 @@ internal static class ProcessTopology
         {
             if (child.HasExited)
             {
-                throw new BenchException($"A herald serve process exited with code {child.ExitCode} before it was ready (is the database reachable?).");
+                child.WaitForExit();
+                var said = LastErrors.TryGetValue(child.Id, out var line) ? line : "(nothing on standard error)";
+                throw new BenchException($"A herald serve process exited with code {child.ExitCode} before it was ready: {said}");
             }
             try
             {
