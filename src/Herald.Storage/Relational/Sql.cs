@@ -88,12 +88,13 @@ internal static class Sql
         return true;
     }
 
-    public static int Execute(this DbConnection connection, DbTransaction? transaction, string sql, params (string, object?)[] args)
+    /// <summary>Runs <paramref name="run"/> on a command for <paramref name="sql"/>, disposing it unless the connection keeps it.</summary>
+    private static T Run<T>(DbConnection connection, DbTransaction? transaction, string sql, (string, object?)[] args, Func<DbCommand, T> run)
     {
         var command = Use(connection, transaction, sql, args, out var kept);
         try
         {
-            return command.ExecuteNonQuery();
+            return run(command);
         }
         finally
         {
@@ -104,27 +105,14 @@ internal static class Sql
         }
     }
 
-    public static object? Scalar(this DbConnection connection, DbTransaction? transaction, string sql, params (string, object?)[] args)
-    {
-        var command = Use(connection, transaction, sql, args, out var kept);
-        try
-        {
-            var value = command.ExecuteScalar();
-            return value is DBNull ? null : value;
-        }
-        finally
-        {
-            if (!kept)
-            {
-                command.Dispose();
-            }
-        }
-    }
+    public static int Execute(this DbConnection connection, DbTransaction? transaction, string sql, params (string, object?)[] args) =>
+        Run(connection, transaction, sql, args, command => command.ExecuteNonQuery());
 
-    public static List<T> Query<T>(this DbConnection connection, DbTransaction? transaction, string sql, Func<DbDataReader, T> map, params (string, object?)[] args)
-    {
-        var command = Use(connection, transaction, sql, args, out var kept);
-        try
+    public static object? Scalar(this DbConnection connection, DbTransaction? transaction, string sql, params (string, object?)[] args) =>
+        Run(connection, transaction, sql, args, command => command.ExecuteScalar() is var value && value is DBNull ? null : value);
+
+    public static List<T> Query<T>(this DbConnection connection, DbTransaction? transaction, string sql, Func<DbDataReader, T> map, params (string, object?)[] args) =>
+        Run(connection, transaction, sql, args, command =>
         {
             using var reader = command.ExecuteReader();
             var result = new List<T>();
@@ -133,25 +121,15 @@ internal static class Sql
                 result.Add(map(reader));
             }
             return result;
-        }
-        finally
-        {
-            if (!kept)
-            {
-                command.Dispose();
-            }
-        }
-    }
+        });
 
     /// <summary>
     /// Runs several statements in one command (one round trip to a server) and returns the first row
     /// of the last one that returns rows, or null.
     /// </summary>
     public static T? QueryLast<T>(this DbConnection connection, DbTransaction? transaction, string sql, Func<DbDataReader, T> map, params (string, object?)[] args)
-        where T : struct
-    {
-        var command = Use(connection, transaction, sql, args, out var kept);
-        try
+        where T : struct =>
+        Run(connection, transaction, sql, args, command =>
         {
             using var reader = command.ExecuteReader();
             T? last = null;
@@ -165,15 +143,7 @@ internal static class Sql
             }
             while (reader.NextResult());
             return last;
-        }
-        finally
-        {
-            if (!kept)
-            {
-                command.Dispose();
-            }
-        }
-    }
+        });
 
     public static T? One<T>(this DbConnection connection, DbTransaction? transaction, string sql, Func<DbDataReader, T> map, params (string, object?)[] args)
         where T : class
