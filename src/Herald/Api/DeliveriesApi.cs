@@ -50,36 +50,15 @@ public static class DeliveriesApi
     private static async Task<IResult> Retry(HttpContext context, string id, HeraldStore store, EndpointCatalog catalog, AttemptRunner runner, DispatchSignal signal)
     {
         var orgId = context.Caller().OrgId;
-        var delivery = store.GetDelivery(orgId, id);
-        if (delivery is null)
+        var outcome = await ManualRetry.RunAsync(orgId, id, store, catalog, runner, signal);
+        if (!outcome.Found)
         {
             return Problems.NotFound("delivery");
         }
-        var endpoint = catalog.Find(orgId, delivery.EndpointId);
-        if (endpoint is null)
+        if (outcome.Refused is { } reason)
         {
-            return Problems.Conflict("The delivery's endpoint was deleted; it cannot be retried.");
+            return Problems.Conflict(reason);
         }
-        if (!endpoint.Spec.Enabled)
-        {
-            return Problems.Conflict("The delivery's endpoint is disabled; enable it before retrying.");
-        }
-        ClaimedDelivery? claimed;
-        try
-        {
-            claimed = await store.ClaimOneAsync(orgId, id, HeraldStore.ManualLease);
-        }
-        catch (ConflictException e)
-        {
-            return Problems.Conflict(e.Message);
-        }
-        if (claimed is null)
-        {
-            return Problems.NotFound("delivery");
-        }
-        // Checkpoint: the lease is taken, so no worker sends this delivery while this request does.
-        await runner.RunAsync(claimed, endpoint, manual: true, CancellationToken.None);
-        signal.Notify();
         return ApiJson.Ok(DeliveryResource.From(store.GetDelivery(orgId, id)!), 202);
     }
 }

@@ -1,3 +1,4 @@
+using Herald.Api;
 using Herald.Core.Model;
 using Herald.Core.Validation;
 using Herald.Delivery;
@@ -155,36 +156,15 @@ internal static class DeliveryPages
     private static async Task<IResult> Retry(HttpContext context, string id, HeraldStore store, EndpointCatalog catalog, AttemptRunner runner, DispatchSignal signal)
     {
         var user = context.User();
-        var orgId = user.Caller.OrgId;
-        if (store.GetDelivery(orgId, id) is not { } delivery)
+        var outcome = await ManualRetry.RunAsync(user.Caller.OrgId, id, store, catalog, runner, signal);
+        if (!outcome.Found)
         {
             return Layout.NotFound(user, "delivery");
         }
-        var endpoint = catalog.Find(orgId, delivery.EndpointId);
-        if (endpoint is null)
+        if (outcome.Refused is { } reason)
         {
-            return Layout.Message(user, 409, "Cannot retry", "The delivery's endpoint was deleted; it cannot be retried.");
+            return Layout.Message(user, 409, "Cannot retry", reason);
         }
-        if (!endpoint.Spec.Enabled)
-        {
-            return Layout.Message(user, 409, "Cannot retry", "The delivery's endpoint is disabled; enable it before retrying.");
-        }
-        ClaimedDelivery? claimed;
-        try
-        {
-            claimed = await store.ClaimOneAsync(orgId, id, HeraldStore.ManualLease);
-        }
-        catch (ConflictException e)
-        {
-            return Layout.Message(user, 409, "Cannot retry", e.Message);
-        }
-        if (claimed is null)
-        {
-            return Layout.NotFound(user, "delivery");
-        }
-        // Checkpoint: the lease is taken, so no worker sends this delivery while this request does.
-        await runner.RunAsync(claimed, endpoint, manual: true, CancellationToken.None);
-        signal.Notify();
         return DashboardRoutes.SeeOther($"/deliveries/{Uri.EscapeDataString(id)}?notice=retried");
     }
 }
