@@ -56,38 +56,26 @@ public static class EndpointsApi
         HttpContext context, JsonObject body, HeraldStore store, EndpointCatalog catalog, TargetGuard guard, HeraldOptions options, TimeProvider time,
         Func<string, string, (string Path, string Message)>? relocate = null)
     {
-        var errors = new ValidationErrors();
-        var parsed = EndpointSpecParser.Parse(body, EndpointParseMode.Create, null, errors);
-        if (parsed is null)
+        var result = await EndpointWriter.SaveAsync(context.Caller().OrgId, null, body, store, catalog, guard, options, time, context.RequestAborted);
+        if (result.Invalid is { } errors)
         {
             return Problems.Validation(relocate is null ? errors : Relocate(errors, relocate));
         }
-        if (TemplateProblem(parsed.Spec) is { } templateProblem)
+        if (result.Refused is { } refused)
         {
-            return templateProblem;
-        }
-        if (await RefuseTargetAsync(parsed.Spec, guard, options, context.RequestAborted) is { } reason)
-        {
-            var (path, message) = relocate?.Invoke("url", reason) ?? ("url", reason);
+            var (path, message) = relocate?.Invoke(refused.Path, refused.Message) ?? refused;
             return Problems.Validation(path, message);
         }
-        var now = Times.Truncate(time.GetUtcNow());
-        var endpoint = new Endpoint(Ids.New(Ids.Endpoint, now), context.Caller().OrgId, parsed.Spec,
-            new SigningSecrets(parsed.NewSecret, null, null), null, false, now, now);
-        try
+        if (result.Conflict is { } conflict)
         {
-            await store.CreateEndpointAsync(catalog.Seal(endpoint));
+            return Problems.Conflict(conflict);
         }
-        catch (ConflictException e)
+        if (result.Limit is { } limit)
         {
-            return Problems.Conflict(e.Message);
-        }
-        catch (LimitException e)
-        {
-            return Problems.Status(422, "Unprocessable Content", e.Message);
+            return Problems.Status(422, "Unprocessable Content", limit);
         }
         // The only response that carries the secret, besides rotate (SysTrack: shown once).
-        return ApiJson.Ok(EndpointView.ToResource(endpoint, parsed.NewSecret), 201);
+        return ApiJson.Ok(EndpointView.ToResource(result.Saved!, result.Secret), 201);
     }
 
     private static ValidationErrors Relocate(ValidationErrors errors, Func<string, string, (string Path, string Message)> relocate)
@@ -102,26 +90,6 @@ public static class EndpointsApi
             }
         }
         return moved;
-    }
-
-    /// <summary>A template that does not parse is refused when saved, not discovered at the first delivery.</summary>
-    private static IResult? TemplateProblem(EndpointSpec spec) =>
-        spec.Template is { } source && !BodyTemplate.TryParse(source, out _, out var error)
-            ? Problems.Validation("template", error ?? "does not parse")
-            : null;
-
-    private static async Task<IResult?> CheckTargetAsync(EndpointSpec spec, TargetGuard guard, HeraldOptions options, CancellationToken cancellationToken) =>
-        await RefuseTargetAsync(spec, guard, options, cancellationToken) is { } reason ? Problems.Validation("url", reason) : null;
-
-    /// <summary>Why the endpoint's url may not be a target, phrased to follow "url"; null when it may.</summary>
-    private static async Task<string?> RefuseTargetAsync(EndpointSpec spec, TargetGuard guard, HeraldOptions options, CancellationToken cancellationToken)
-    {
-        var url = new Uri(spec.Url);
-        if (options.RequireHttps && url.Scheme != Uri.UriSchemeHttps)
-        {
-            return "must use https: this server runs with --require-https";
-        }
-        return await guard.CheckUrlAsync(url, cancellationToken);
     }
 
     private static IResult List(HttpContext context, HeraldStore store, EndpointCatalog catalog)
@@ -182,39 +150,15 @@ public static class EndpointsApi
 
     private static async Task<IResult> SaveAsync(HttpContext context, Endpoint existing, JsonObject body, HeraldStore store, EndpointCatalog catalog, TargetGuard guard, HeraldOptions options, TimeProvider time)
     {
-        var errors = new ValidationErrors();
-        var parsed = EndpointSpecParser.Parse(body, EndpointParseMode.Replace, existing, errors);
-        if (parsed is null)
+        var result = await EndpointWriter.SaveAsync(existing.OrgId, existing, body, store, catalog, guard, options, time, context.RequestAborted);
+        return result switch
         {
-            return Problems.Validation(errors);
-        }
-        if (TemplateProblem(parsed.Spec) is { } templateProblem)
-        {
-            return templateProblem;
-        }
-        if (await CheckTargetAsync(parsed.Spec, guard, options, context.RequestAborted) is { } refused)
-        {
-            return refused;
-        }
-        var schemeChanged = parsed.Spec.SignatureScheme != existing.Spec.SignatureScheme;
-        var updated = existing with
-        {
-            Spec = parsed.Spec,
-            Secrets = schemeChanged ? new SigningSecrets(parsed.NewSecret, null, null) : existing.Secrets,
-            UpdatedAt = Times.Truncate(time.GetUtcNow()),
+            { Invalid: { } errors } => Problems.Validation(errors),
+            { Refused: { } refused } => Problems.Validation(refused.Path, refused.Message),
+            { Conflict: { } conflict } => Problems.Conflict(conflict),
+            { Saved: { } saved } => ApiJson.Ok(EndpointView.ToResource(saved, result.Secret)),
+            _ => Problems.NotFound("endpoint"),
         };
-        try
-        {
-            if (await store.UpdateEndpointAsync(catalog.Seal(updated)) is null)
-            {
-                return Problems.NotFound("endpoint");
-            }
-        }
-        catch (ConflictException e)
-        {
-            return Problems.Conflict(e.Message);
-        }
-        return ApiJson.Ok(EndpointView.ToResource(updated, schemeChanged ? parsed.NewSecret : null));
     }
 
     private static async Task<IResult> Delete(HttpContext context, string id, HeraldStore store) =>

@@ -272,9 +272,11 @@ internal static class EndpointPages
         {
             return FormPage(user, existing, form, formErrors, null, 422);
         }
-        var (saved, secret, errors) = await SaveAsync(user.Caller.OrgId, existing, body, store, catalog, guard, options, time, context.RequestAborted);
+        var result = await EndpointWriter.SaveAsync(user.Caller.OrgId, existing, body, store, catalog, guard, options, time, context.RequestAborted);
+        var (saved, secret) = (result.Saved, result.Secret);
         if (saved is null)
         {
+            var errors = FormErrors(result);
             var relocated = new ValidationErrors();
             foreach (var (path, messages) in errors.Items)
             {
@@ -290,65 +292,27 @@ internal static class EndpointPages
             : DashboardRoutes.SeeOther($"/endpoints/{Uri.EscapeDataString(saved.Id)}?notice=saved");
     }
 
-    /// <summary>
-    /// The steps of <c>POST /v1/endpoints</c> and <c>PUT /v1/endpoints/{id}</c>: the same parser, template
-    /// check, SSRF check and store calls, with the errors returned at their JSON paths.
-    /// </summary>
-    internal static async Task<(Endpoint? Saved, string? Secret, ValidationErrors Errors)> SaveAsync(
-        string orgId, Endpoint? existing, JsonObject body, HeraldStore store, EndpointCatalog catalog, TargetGuard guard, HeraldOptions options, TimeProvider time, CancellationToken cancellationToken)
+    /// <summary>Why a save failed, as errors at the JSON paths of the endpoint's body.</summary>
+    private static ValidationErrors FormErrors(EndpointSaveResult result)
     {
-        var errors = new ValidationErrors();
-        var parsed = EndpointSpecParser.Parse(body, existing is null ? EndpointParseMode.Create : EndpointParseMode.Replace, existing, errors);
-        if (parsed is null)
+        var errors = result.Invalid ?? new ValidationErrors();
+        if (result.Refused is { } refused)
         {
-            return (null, null, errors);
+            errors.Add(refused.Path, refused.Message);
         }
-        if (parsed.Spec.Template is { } source && !BodyTemplate.TryParse(source, out _, out var templateError))
+        if (result.Conflict is { } conflict)
         {
-            errors.Add("template", templateError);
-            return (null, null, errors);
+            errors.Add("name", conflict);
         }
-        var url = new Uri(parsed.Spec.Url);
-        var refused = options.RequireHttps && url.Scheme != Uri.UriSchemeHttps
-            ? "must use https: this server runs with --require-https"
-            : await guard.CheckUrlAsync(url, cancellationToken);
-        if (refused is not null)
+        if (result.Limit is { } limit)
         {
-            errors.Add("url", refused);
-            return (null, null, errors);
+            errors.Add("", limit);
         }
-        var now = Times.Truncate(time.GetUtcNow());
-        try
+        if (result.Gone)
         {
-            if (existing is null)
-            {
-                var created = new Endpoint(Ids.New(Ids.Endpoint, now), orgId, parsed.Spec, new SigningSecrets(parsed.NewSecret, null, null), null, false, now, now);
-                await store.CreateEndpointAsync(catalog.Seal(created));
-                return (created, parsed.NewSecret, errors);
-            }
-            var schemeChanged = parsed.Spec.SignatureScheme != existing.Spec.SignatureScheme;
-            var updated = existing with
-            {
-                Spec = parsed.Spec,
-                Secrets = schemeChanged ? new SigningSecrets(parsed.NewSecret, null, null) : existing.Secrets,
-                UpdatedAt = now,
-            };
-            if (await store.UpdateEndpointAsync(catalog.Seal(updated)) is null)
-            {
-                errors.Add("", "The endpoint was deleted meanwhile.");
-                return (null, null, errors);
-            }
-            return (updated, schemeChanged ? parsed.NewSecret : null, errors);
+            errors.Add("", "The endpoint was deleted meanwhile.");
         }
-        catch (ConflictException e)
-        {
-            errors.Add("name", e.Message);
-        }
-        catch (LimitException e)
-        {
-            errors.Add("", e.Message);
-        }
-        return (null, null, errors);
+        return errors;
     }
 
     /// <summary>The secret, shown this once (DESIGN §3: only create and rotate reveal it).</summary>
