@@ -219,7 +219,7 @@ public sealed partial class HeraldStore
         {
             // About to write from what was read: lock the row and read again, so processes sharing
             // the database count every failure.
-            state = EndpointState(c, t, health.EndpointId, lockRow: true);
+            state = LockedEndpointState(c, t, health.EndpointId);
             if (state is null)
             {
                 return HealthChange.None;
@@ -284,9 +284,9 @@ public sealed partial class HeraldStore
         return HealthChange.CircuitOpened;
     }
 
-    private (bool Enabled, bool Open, long Failures, long? FailingSince)? EndpointState(DbConnection c, DbTransaction t, string endpointId, bool lockRow)
+    private (bool Enabled, bool Open, long Failures, long? FailingSince)? LockedEndpointState(DbConnection c, DbTransaction t, string endpointId)
     {
-        var rows = c.Query(t, EndpointStateSql + (lockRow ? _dialect.ForUpdate : ""), ReadEndpointState, ("@ep", endpointId));
+        var rows = c.Query(t, EndpointStateSql + _dialect.ForUpdate, ReadEndpointState, ("@ep", endpointId));
         return rows.Count == 0 ? null : rows[0];
     }
 
