@@ -44,7 +44,7 @@ public sealed class LogHygieneTests
             secrets = scenario.Secrets;
             dataCanary = scenario.DataCanary;
             // The 410 is logged (endpoint disabled): the delivery paths did write lines.
-            await herald.WaitForOutputAsync(l => l.Contains("410 Gone", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+            await herald.WaitForOutputAsync(l => l.Contains("410 Gone", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
             Assert.Equal(0, await herald.StopAsync());
             output.AddRange(herald.OutputLines);
         }
