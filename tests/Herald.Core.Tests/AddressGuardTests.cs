@@ -26,6 +26,14 @@ public class AddressGuardTests
         { "240.0.0.1", "reserved address 240.0.0.1" },
         { "255.255.255.254", "reserved address 255.255.255.254" },
         { "255.255.255.255", "broadcast address 255.255.255.255" },
+        { "192.0.0.1", "IETF protocol assignment address 192.0.0.1" },
+        { "192.0.0.170", "IETF protocol assignment address 192.0.0.170" },
+        { "192.0.2.1", "documentation address 192.0.2.1" },
+        { "198.51.100.7", "documentation address 198.51.100.7" },
+        { "203.0.113.255", "documentation address 203.0.113.255" },
+        { "192.88.99.1", "6to4 relay anycast address 192.88.99.1" },
+        { "198.18.0.1", "benchmarking address 198.18.0.1" },
+        { "198.19.255.255", "benchmarking address 198.19.255.255" },
 
         // IPv6
         { "::", "unspecified address ::" },
@@ -37,6 +45,22 @@ public class AddressGuardTests
         { "febf::1", "link-local address febf::1" },
         { "ff02::1", "multicast address ff02::1" },
         { "ff05::1:3", "multicast address ff05::1:3" },
+        { "fec0::1", "site-local address fec0::1" },
+        { "feff::1", "site-local address feff::1" },
+        { "100::1", "discard-only address 100::1" },
+        { "100::ffff:ffff:ffff:ffff", "discard-only address 100::ffff:ffff:ffff:ffff" },
+        { "100:0:0:1::1", "dummy prefix address 100:0:0:1::1" },
+        { "64:ff9b:1::a9fe:a9fe", "local-use NAT64 address 64:ff9b:1::a9fe:a9fe" },
+        { "64:ff9b:1:ffff::1", "local-use NAT64 address 64:ff9b:1:ffff::1" },
+        { "2001::1", "Teredo address 2001::1" },
+        { "2001:0:4136:e378:8000:63bf:3fff:fdd2", "Teredo address 2001:0:4136:e378:8000:63bf:3fff:fdd2" },
+        { "2001:2::1", "benchmarking address 2001:2::1" },
+        { "2001:1::1", "IETF protocol assignment address 2001:1::1" },
+        { "2001:20::1", "IETF protocol assignment address 2001:20::1" },
+        { "2001:1ff::1", "IETF protocol assignment address 2001:1ff::1" },
+        { "2001:db8::1", "documentation address 2001:db8::1" },
+        { "3fff:fff::1", "documentation address 3fff:fff::1" },
+        { "5f00::1", "segment routing (SRv6) address 5f00::1" },
 
         // IPv4 embedded in IPv6
         { "::ffff:127.0.0.1", "loopback address 127.0.0.1 (IPv4-mapped ::ffff:127.0.0.1)" },
@@ -51,6 +75,11 @@ public class AddressGuardTests
         { "2002:7f00:1::", "loopback address 127.0.0.1 (6to4 2002:7f00:1::)" },
         { "2002:c0a8:101::1", "private network address 192.168.1.1 (6to4 2002:c0a8:101::1)" },
         { "2002:a9fe:a9fe:1234::1", "cloud metadata address 169.254.169.254 (6to4 2002:a9fe:a9fe:1234::1)" },
+        { "::ffff:0:a9fe:a9fe", "cloud metadata address 169.254.169.254 (IPv4-translated ::ffff:0:169.254.169.254)" },
+        { "::ffff:0:7f00:1", "loopback address 127.0.0.1 (IPv4-translated ::ffff:0:127.0.0.1)" },
+        { "::ffff:0:c0a8:101", "private network address 192.168.1.1 (IPv4-translated ::ffff:0:192.168.1.1)" },
+        { "64:ff9b::c612:1", "benchmarking address 198.18.0.1 (NAT64 64:ff9b::c612:1)" },
+        { "2002:c000:0201::1", "documentation address 192.0.2.1 (6to4 2002:c000:201::1)" },
     };
 
     [Theory]
@@ -86,7 +115,22 @@ public class AddressGuardTests
     [InlineData("64:ff9b::808:808")]
     [InlineData("2002:0808:0808::1")]
     [InlineData("fbff:ffff::1")]
-    [InlineData("fec0::1")]
+    [InlineData("192.0.1.255")]
+    [InlineData("192.0.3.0")]
+    [InlineData("192.88.98.255")]
+    [InlineData("198.17.255.255")]
+    [InlineData("198.20.0.0")]
+    [InlineData("198.51.99.255")]
+    [InlineData("203.0.114.0")]
+    [InlineData("::ffff:0:808:808")]
+    [InlineData("64:ff9b:2::1")]
+    [InlineData("101::1")]
+    [InlineData("2001:200::1")]
+    [InlineData("2001:db7:ffff::1")]
+    [InlineData("2001:db9::1")]
+    [InlineData("3ffe:ffff::1")]
+    [InlineData("5f01::1")]
+    [InlineData("fe7f::1")]
     [InlineData("::2:0:0")]
     public void IsRefused_AllowsPublicAddresses(string address)
     {

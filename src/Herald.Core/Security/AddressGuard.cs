@@ -14,8 +14,10 @@ public static class AddressGuard
     /// <summary>
     /// True when <paramref name="address"/> is in a refused class; <paramref name="reason"/> then
     /// names the class and the address (e.g. "loopback address 127.0.0.1"). IPv6 forms that embed
-    /// an IPv4 address (IPv4-mapped, IPv4-compatible, NAT64 64:ff9b::/96, 6to4 2002::/16) are
-    /// judged by the embedded address, since that is where the packets end up.
+    /// an IPv4 address (IPv4-mapped, IPv4-translated ::ffff:0:a.b.c.d, IPv4-compatible, NAT64
+    /// 64:ff9b::/96, 6to4 2002::/16) are judged by the embedded address, since that is where the
+    /// packets end up. The classes follow the IANA special-purpose address registries: every range
+    /// there that is not globally reachable unicast is refused.
     /// </summary>
     public static bool IsRefused(IPAddress address, out string? reason)
     {
@@ -69,6 +71,10 @@ public static class AddressGuard
         _ when a >> 24 == 127 => "loopback address",
         _ when a >> 24 == 10 || a >> 20 == 0xAC1 || a >> 16 == 0xC0A8 => "private network address",
         _ when a >> 22 == (100u << 2 | 1) => "shared (carrier-grade NAT) address",
+        _ when a >> 8 == 0xC00000 => "IETF protocol assignment address", // 192.0.0.0/24
+        _ when a >> 8 == 0xC00002 || a >> 8 == 0xC63364 || a >> 8 == 0xCB0071 => "documentation address", // TEST-NET-1, -2, -3
+        _ when a >> 8 == 0xC05863 => "6to4 relay anycast address", // 192.88.99.0/24, deprecated
+        _ when a >> 17 == 0xC612 >> 1 => "benchmarking address", // 198.18.0.0/15
         0xA9FEA9FE => "cloud metadata address",
         _ when a >> 16 == 0xA9FE => "link-local address",
         _ when a >> 28 == 0xE => "multicast address",
@@ -84,6 +90,15 @@ public static class AddressGuard
         (0xFD00_0EC2_0000_0000, 0x254) => "cloud metadata address",
         _ when hi >> 57 == 0xFC >> 1 => "unique local address",
         _ when hi >> 54 == 0xFE80 >> 6 => "link-local address",
+        _ when hi >> 54 == 0xFEC0 >> 6 => "site-local address",
+        (0x0100_0000_0000_0000, _) => "discard-only address", // 100::/64
+        (0x0100_0000_0000_0001, _) => "dummy prefix address", // 100:0:0:1::/64
+        _ when hi >> 16 == 0x0064_FF9B_0001 => "local-use NAT64 address", // 64:ff9b:1::/48: what it translates to is the network's choice
+        _ when hi >> 32 == 0x2001_0000 => "Teredo address", // 2001::/32: tunnels to an IPv4 address of the relay's choosing
+        _ when hi >> 16 == 0x2001_0002_0000 => "benchmarking address", // 2001:2::/48
+        _ when hi >> 41 == 0x2001_0000 >> 9 => "IETF protocol assignment address", // 2001::/23
+        _ when hi >> 32 == 0x2001_0DB8 || hi >> 44 == 0x3FFF0 => "documentation address", // 2001:db8::/32, 3fff::/20
+        _ when hi >> 48 == 0x5F00 => "segment routing (SRv6) address", // 5f00::/16
         _ when hi >> 56 == 0xFF => "multicast address",
         _ => null,
     };
@@ -93,6 +108,7 @@ public static class AddressGuard
         (v4, form) = (hi, lo >> 32) switch
         {
             (0, 0xFFFF) => ((uint)lo, "IPv4-mapped"),
+            (0, 0xFFFF_0000) => ((uint)lo, "IPv4-translated"),
             (0, 0) => ((uint)lo, "IPv4-compatible"),
             (0x0064_FF9B_0000_0000, 0) => ((uint)lo, "NAT64"),
             _ when hi >> 48 == 0x2002 => ((uint)(hi >> 16), "6to4"),

@@ -27,6 +27,15 @@ public sealed class SsrfAddressFormsTests : IAsyncLifetime
     [InlineData("http://[::127.0.0.1]/hook")] // IPv4-compatible
     [InlineData("http://[64:ff9b::a9fe:a9fe]/latest")] // NAT64 of the metadata address
     [InlineData("http://[2002:a9fe:a9fe::1]/latest")] // 6to4 of the metadata address
+    [InlineData("http://[::ffff:0:a9fe:a9fe]/latest")] // SIIT (IPv4-translated) of the metadata address
+    [InlineData("http://[64:ff9b:1::a9fe:a9fe]/latest")] // local-use NAT64
+    [InlineData("http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/hook")] // Teredo
+    [InlineData("http://[100::1]/hook")] // discard-only
+    [InlineData("http://[fec0::1]/hook")] // site-local
+    [InlineData("http://[2001:db8::1]/hook")] // documentation
+    [InlineData("http://192.0.0.170/hook")] // IETF protocol assignments
+    [InlineData("http://198.18.0.1/hook")] // benchmarking
+    [InlineData("http://192.88.99.1/hook")] // 6to4 relay anycast
     [InlineData("http://[fc00::1]/hook")]
     [InlineData("http://[ff02::1]/hook")]
     [InlineData("http://[::]/hook")]
