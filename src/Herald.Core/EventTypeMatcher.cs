@@ -24,7 +24,9 @@ public static class EventTypeMatcher
         ArgumentNullException.ThrowIfNull(patterns);
         ArgumentNullException.ThrowIfNull(eventType);
 
-        var operational = IsReserved(eventType);
+        // Ordinal, as Herald names its own types: a differently cased name stored before such names
+        // were refused keeps being delivered as the business event it was published as.
+        var operational = eventType.StartsWith(ReservedPrefix, StringComparison.Ordinal);
         if (patterns.Count == 0)
             return !operational;
 
@@ -75,11 +77,34 @@ public static class EventTypeMatcher
         return IsValidName(name, name.Length, out error);
     }
 
-    /// <summary>True for operational types, which only Herald may publish.</summary>
+    /// <summary>
+    /// True when <paramref name="name"/> is a valid type name (<see cref="IsValidTypeName"/>) made of
+    /// non-empty dot-separated segments: <c>..</c>, <c>.</c>, <c>.ping</c> and <c>ping.</c> name nothing
+    /// a pattern such as <c>inspection.*</c> could sensibly select. Event types are checked with this
+    /// when published or declared; <c>entity_types</c> keep the plain character rule.
+    /// </summary>
+    public static bool IsValidEventTypeName(string name, out string? error)
+    {
+        if (!IsValidTypeName(name, out error))
+            return false;
+
+        if (name[0] == '.' || name[^1] == '.' || name.Contains("..", StringComparison.Ordinal))
+        {
+            error = "must be dot-separated segments, none of them empty (no leading, trailing or doubled '.')";
+            return false;
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// True for operational types, which only Herald may publish. Case-insensitive, so that
+    /// <c>HERALD.ping</c> cannot pass for one of Herald's own notifications in a receiver that
+    /// compares types without regard to case.
+    /// </summary>
     public static bool IsReserved(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
-        return name.StartsWith(ReservedPrefix, StringComparison.Ordinal);
+        return name.StartsWith(ReservedPrefix, StringComparison.OrdinalIgnoreCase);
     }
 
     private static bool IsValidName(ReadOnlySpan<char> body, int totalLength, out string? error)

@@ -146,10 +146,48 @@ public class EventTypeMatcherTests
     [InlineData("herald.endpoint.disabled", true)]
     [InlineData("herald", false)]
     [InlineData("heraldry.started", false)]
-    [InlineData("Herald.ping", false)]
+    [InlineData("Herald.ping", true)]
+    [InlineData("HERALD.ping", true)]
+    [InlineData("hErAlD.endpoint.disabled", true)]
+    [InlineData("heraldping", false)]
     [InlineData("inspection.herald.ping", false)]
-    public void IsReserved_IsTheHeraldDotPrefix(string name, bool expected)
+    public void IsReserved_IsTheHeraldDotPrefix_InAnyCase(string name, bool expected)
     {
         Assert.Equal(expected, EventTypeMatcher.IsReserved(name));
+    }
+
+    [Theory]
+    [InlineData("inspection.started")]
+    [InlineData("a")]
+    [InlineData("a-b_c:d.e")]
+    [InlineData("v1:audit..x:y", false)]
+    public void IsValidEventTypeName_AcceptsNonEmptySegments(string name, bool valid = true)
+    {
+        Assert.Equal(valid, EventTypeMatcher.IsValidEventTypeName(name, out var error));
+        Assert.Equal(valid, error is null);
+    }
+
+    [Theory]
+    [InlineData(".")]
+    [InlineData("..")]
+    [InlineData("...")]
+    [InlineData(".ping")]
+    [InlineData("ping.")]
+    [InlineData("inspection..started")]
+    public void IsValidEventTypeName_RefusesEmptySegments(string name)
+    {
+        Assert.False(EventTypeMatcher.IsValidEventTypeName(name, out var error));
+        Assert.Contains("none of them empty", error);
+        Assert.True(EventTypeMatcher.IsValidTypeName(name, out _)); // the character rule alone lets it through
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("inspection.*")]
+    [InlineData("inspection started")]
+    public void IsValidEventTypeName_KeepsTheCharacterRule(string name)
+    {
+        Assert.False(EventTypeMatcher.IsValidEventTypeName(name, out var error));
+        Assert.NotNull(error);
     }
 }

@@ -97,13 +97,13 @@ public static class EventTypesApi
 
     private static void CheckName(string name, ValidationErrors errors)
     {
-        if (!EventTypeMatcher.IsValidTypeName(name, out var error))
+        if (!EventTypeMatcher.IsValidEventTypeName(name, out var error))
         {
             errors.Add("name", error ?? "is not a valid event type name");
         }
         else if (EventTypeMatcher.IsReserved(name))
         {
-            errors.Add("name", "names starting with herald. are reserved for Herald's own events");
+            errors.Add("name", "names starting with herald. (in any case) are reserved for Herald's own events");
         }
     }
 

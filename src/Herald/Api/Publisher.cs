@@ -140,13 +140,13 @@ public sealed class Publisher(
         var type = r.String("type", required: true, maxLength: EventTypeMatcher.MaxLength, allowEmpty: false);
         if (type is not null)
         {
-            if (!EventTypeMatcher.IsValidTypeName(type, out var typeError))
+            if (!EventTypeMatcher.IsValidEventTypeName(type, out var typeError))
             {
                 errors.Add("type", typeError ?? "is not a valid event type name");
             }
             else if (EventTypeMatcher.IsReserved(type))
             {
-                errors.Add("type", "types starting with herald. are published by Herald itself");
+                errors.Add("type", "types starting with herald. (in any case) are published by Herald itself");
             }
         }
         ResourceRef? resource = null;

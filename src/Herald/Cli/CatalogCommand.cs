@@ -320,13 +320,13 @@ internal sealed record CatalogFile(string Name, string Description, IReadOnlyLis
             var label = item["name"] is JsonValue v && v.TryGetValue<string>(out var given) && given.Length > 0 ? $"{given} ({at})" : at;
             if (typeName is not null)
             {
-                if (!EventTypeMatcher.IsValidTypeName(typeName, out var nameError))
+                if (!EventTypeMatcher.IsValidEventTypeName(typeName, out var nameError))
                 {
                     itemErrors.Add("name", nameError ?? "is not a valid event type name");
                 }
                 else if (EventTypeMatcher.IsReserved(typeName))
                 {
-                    itemErrors.Add("name", $"names starting with {EventTypeMatcher.ReservedPrefix} are reserved for Herald's own events");
+                    itemErrors.Add("name", $"names starting with {EventTypeMatcher.ReservedPrefix} (in any case) are reserved for Herald's own events");
                 }
                 else if (seen.TryGetValue(typeName, out var first))
                 {

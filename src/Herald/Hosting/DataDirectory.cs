@@ -48,11 +48,24 @@ public sealed class DataDirectory : IDisposable
     /// is an advisory lock (flock) on Unix that the OS drops when the process dies, even by kill -9,
     /// so a crash never leaves anything locked.
     /// </summary>
+    /// <remarks>
+    /// The file is owner-only (0600) like everything else in the data directory: another user who
+    /// could open it could take the lock and keep Herald from starting. A lock file left wider by an
+    /// older version is narrowed when it is taken.
+    /// </remarks>
     public static FileStream Lock(string lockPath, string what)
     {
         try
         {
-            return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None };
+            if (OperatingSystem.IsWindows())
+            {
+                return new FileStream(lockPath, options);
+            }
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            var stream = new FileStream(lockPath, options);
+            File.SetUnixFileMode(stream.SafeFileHandle, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            return stream;
         }
         catch (UnauthorizedAccessException e)
         {

@@ -71,6 +71,8 @@ public sealed class EventTypeTests(ServerFixture fixture) : IClassFixture<Server
     [Theory]
     [InlineData("herald.x")]
     [InlineData("herald.endpoint.disabled")]
+    [InlineData("HERALD.ping")]
+    [InlineData("Herald.x")]
     public async Task Create_Returns422_WhenTheNameIsReserved(string name)
     {
         var response = await Server.Client.PostJsonAsync("/v1/event-types", new { name });
@@ -82,6 +84,10 @@ public sealed class EventTypeTests(ServerFixture fixture) : IClassFixture<Server
     [InlineData("""{"description": "no name"}""", "name")]
     [InlineData("""{"name": "has space"}""", "name")]
     [InlineData("""{"name": "star.*"}""", "name")]
+    [InlineData("""{"name": ".."}""", "name")]
+    [InlineData("""{"name": "."}""", "name")]
+    [InlineData("""{"name": "trailing."}""", "name")]
+    [InlineData("""{"name": "a..b"}""", "name")]
     [InlineData("""{"name": "ok.name", "colour": "red"}""", "colour")]
     [InlineData("""{"name": "ok.name", "description": 5}""", "description")]
     public async Task Create_Returns422AtThePath_WhenTheBodyIsInvalid(string body, string path)

@@ -56,11 +56,29 @@ public sealed class SecretsAtRestTests
         using var client = server.ClientFor(key);
         await (await client.PostJsonAsync("/v1/events", new { type = "mode.checked", data = 1 })).ExpectStatusAsync(System.Net.HttpStatusCode.Accepted);
 
-        foreach (var name in (string[])["herald.db", "herald.db-wal", "herald.db-shm", "secret.key", "admin.key"])
+        foreach (var name in (string[])["herald.db", "herald.db-wal", "herald.db-shm", "secret.key", "admin.key", "herald.lock"])
         {
             var path = dir.Combine(name);
             Assert.True(File.Exists(path), $"{name} is missing from the data dir");
             Assert.Equal((name, UnixFileMode.UserRead | UnixFileMode.UserWrite), (name, File.GetUnixFileMode(path)));
+        }
+    }
+
+    [Fact]
+    [UnsupportedOSPlatform("windows")] // File modes.
+    public async Task LockFiles_AreOwnerOnly_AndAWiderOneLeftByAnOlderVersionIsNarrowed()
+    {
+        using var dir = TempDir.Create("herald-lock-mode");
+        var wide = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+        var lockFile = dir.Combine("herald.lock");
+        await File.WriteAllTextAsync(lockFile, "");
+        File.SetUnixFileMode(lockFile, wide);
+        var databaseLock = dir.Combine("elsewhere", "herald.db.lock");
+
+        await using (await HeraldTestServer.StartAsync(o => o.Database = "sqlite:" + dir.Combine("elsewhere", "herald.db"), dataDir: dir.Path))
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(lockFile));
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(databaseLock));
         }
     }
 
