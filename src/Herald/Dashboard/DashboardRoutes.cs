@@ -132,11 +132,31 @@ public static class DashboardRoutes
         return SeeOther("/sign-in");
     }
 
-    /// <summary>Where to go after sign-in: a path on this server only (never another site).</summary>
-    private static string LocalPath(string? next) =>
-        next is { Length: > 0 } && next[0] == '/' && !next.StartsWith("//", StringComparison.Ordinal) && !next.StartsWith("/\\", StringComparison.Ordinal)
-            ? next
-            : "/";
+    /// <summary>The longest <c>next</c> followed after sign-in; a page's path and query are far shorter.</summary>
+    private const int MaxNextLength = 2048;
+
+    /// <summary>
+    /// Where to go after sign-in: a path on this server only (never another site), else <c>/</c>.
+    /// Browsers drop tabs and newlines from a URL and read <c>\</c> as <c>/</c>, so <c>/\t/evil.example</c>
+    /// becomes <c>//evil.example</c>, another site; and a CR or LF cannot go in a header at all. So
+    /// only printable ASCII without spaces or backslashes passes, starting with one <c>/</c>. The
+    /// dashboard's own links are built escaped, so they always pass.
+    /// </summary>
+    internal static string LocalPath(string? next)
+    {
+        if (next is not { Length: > 0 and <= MaxNextLength } || next[0] != '/' || (next.Length > 1 && next[1] == '/'))
+        {
+            return "/";
+        }
+        foreach (var c in next)
+        {
+            if (c is <= ' ' or >= '\x7f' or '\\')
+            {
+                return "/";
+            }
+        }
+        return next;
+    }
 
     /// <summary>A 303 to a page of the dashboard after a change, so reloading it does not post again.</summary>
     internal static IResult SeeOther(string path) => new SeeOtherResult(path);
