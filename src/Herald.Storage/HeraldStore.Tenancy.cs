@@ -79,6 +79,9 @@ public sealed partial class HeraldStore
     public ApiKey? FindKeyByHash(byte[] hash) =>
         Read(c => c.One(null, $"SELECT {KeyColumns} FROM api_keys WHERE hash = @h", MapKey, ("@h", hash)));
 
+    public ApiKey? FindKey(string orgId, string id) =>
+        Read(c => c.One(null, $"SELECT {KeyColumns} FROM api_keys WHERE org_id = @org AND id = @id", MapKey, ("@org", orgId), ("@id", id)));
+
     public Page<ApiKey> ListKeys(string orgId, string? cursor, int limit) => Read(c =>
     {
         var rows = c.Query(null, $"SELECT {KeyColumns} FROM api_keys WHERE org_id = @org AND (@cursor IS NULL OR id < @cursor) ORDER BY id DESC LIMIT @limit",

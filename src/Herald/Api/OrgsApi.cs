@@ -113,7 +113,15 @@ public static class OrgsApi
 
     private static async Task<IResult> DeleteKey(HttpContext context, string id, HeraldStore store, KeyAuthenticator authenticator)
     {
-        if (!await store.DeleteKeyAsync(context.Caller().OrgId, id))
+        var caller = context.Caller();
+        // Only the operator may give up the operator key: an admin of the default organization
+        // deleting it would lock the operator out until a restart. Keys never change their operator
+        // flag, so this check cannot go stale before the delete below.
+        if (!caller.IsOperator && store.FindKey(caller.OrgId, id) is { IsOperator: true })
+        {
+            return Problems.Forbidden("This is the operator key (the bootstrap admin key); only the operator key itself may delete it.");
+        }
+        if (!await store.DeleteKeyAsync(caller.OrgId, id))
         {
             return Problems.NotFound("API key");
         }
