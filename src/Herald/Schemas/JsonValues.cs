@@ -1,6 +1,8 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
+using Herald.Core;
 
 namespace Herald.Schemas;
 
@@ -16,7 +18,7 @@ internal static class JsonValues
         switch (a.ValueKind)
         {
             case JsonValueKind.Number:
-                return SchemaNumber.From(a).Compare(b) == 0;
+                return JsonNumbers.Compare(JsonMarshal.GetRawUtf8Value(a), JsonMarshal.GetRawUtf8Value(b)) == 0;
             case JsonValueKind.String:
                 return string.Equals(a.GetString(), b.GetString(), StringComparison.Ordinal);
             case JsonValueKind.Array:
@@ -60,9 +62,9 @@ internal static class JsonValues
         switch (value.ValueKind)
         {
             case JsonValueKind.Number:
-                // Equal numbers have equal exact decimal values, and correctly rounded parsing maps
-                // those to the same double.
-                return ToDouble(value).GetHashCode();
+                // By exact value, not by double: distinct numbers that round to one double would
+                // share a bucket, and an array of them would make uniqueItems quadratic.
+                return JsonNumbers.Hash(JsonMarshal.GetRawUtf8Value(value));
             case JsonValueKind.String:
                 return StringComparer.Ordinal.GetHashCode(value.GetString()!);
             case JsonValueKind.Array:
@@ -83,16 +85,6 @@ internal static class JsonValues
             default:
                 return (int)value.ValueKind;
         }
-    }
-
-    public static double ToDouble(JsonElement number)
-    {
-        if (number.TryGetDouble(out var value))
-        {
-            return value;
-        }
-        // Only magnitudes beyond double's range fail to parse.
-        return number.GetRawText().StartsWith('-') ? double.NegativeInfinity : double.PositiveInfinity;
     }
 
     /// <summary>
@@ -191,45 +183,30 @@ internal static class JsonValues
 }
 
 /// <summary>
-/// A number from the schema. Comparisons use decimal when both sides are exact in it, so bounds
-/// and multiples such as 0.1 behave as written, and double otherwise.
+/// A number from the schema, compared with data exactly (<see cref="JsonNumbers"/>): bounds and
+/// multiples such as <c>0.1</c> or <c>1e-300</c> behave as written, whatever their magnitude.
 /// </summary>
-internal readonly record struct SchemaNumber(decimal? Exact, double Approximate, string Text)
+internal sealed class SchemaNumber
 {
-    public static SchemaNumber From(JsonElement number) => new(ExactValue(number), JsonValues.ToDouble(number), number.GetRawText());
+    private readonly byte[] _utf8;
+
+    private SchemaNumber(byte[] utf8, string text)
+    {
+        _utf8 = utf8;
+        Text = text;
+    }
+
+    public string Text { get; }
+
+    public int Sign => JsonNumbers.Sign(_utf8);
+
+    public static SchemaNumber From(JsonElement number) => new(JsonMarshal.GetRawUtf8Value(number).ToArray(), number.GetRawText());
 
     /// <summary>The sign of <paramref name="value"/> minus this number.</summary>
-    public int Compare(JsonElement value)
-    {
-        if (Exact is { } exact && ExactValue(value) is { } other)
-        {
-            return other.CompareTo(exact);
-        }
-        return JsonValues.ToDouble(value).CompareTo(Approximate);
-    }
+    public int Compare(JsonElement value) => JsonNumbers.Compare(JsonMarshal.GetRawUtf8Value(value), _utf8);
 
-    public bool Divides(JsonElement value)
-    {
-        if (Exact is { } divisor && ExactValue(value) is { } dividend)
-        {
-            return dividend % divisor == 0;
-        }
-        var quotient = JsonValues.ToDouble(value) / Approximate;
-        if (double.IsInfinity(quotient) || double.IsNaN(quotient))
-        {
-            return false;
-        }
-        // Relative tolerance: binary doubles cannot represent most decimal multiples exactly.
-        return Math.Abs(quotient - Math.Round(quotient)) <= 1e-9 * Math.Max(1, Math.Abs(quotient));
-    }
-
-    // Exponent notation can silently round in decimal (1e-30 becomes 0), so only plain
-    // notation is treated as exact.
-    private static decimal? ExactValue(JsonElement number)
-    {
-        var raw = number.GetRawText();
-        return raw.AsSpan().IndexOfAny('e', 'E') < 0 && number.TryGetDecimal(out var value) ? value : null;
-    }
+    /// <summary>Whether <paramref name="value"/> is an integer multiple of this (positive) number.</summary>
+    public bool Divides(JsonElement value) => JsonNumbers.IsMultipleOf(JsonMarshal.GetRawUtf8Value(value), _utf8);
 }
 
 /// <summary>Where a value sits in the published event, built only as deep as the walk goes.</summary>

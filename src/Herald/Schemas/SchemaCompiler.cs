@@ -203,9 +203,10 @@ internal sealed class SchemaCompiler
                     break;
                 case "multipleOf":
                     node.MultipleOf = Number(value, here);
-                    if (node.MultipleOf is { Approximate: <= 0 })
+                    if (node.MultipleOf is { Sign: <= 0 })
                     {
                         Error(here, "must be greater than 0");
+                        node.MultipleOf = null;
                     }
                     break;
                 case "minLength":

@@ -242,6 +242,13 @@ public class EventSchemaTests
     [InlineData("""{"maximum": 100}""", """100.01""", "data", "must be ≤ 100")]
     [InlineData("""{"exclusiveMaximum": 1e2}""", """100""", "data", "must be < 1e2")]
     [InlineData("""{"multipleOf": 0.01}""", """10.005""", "data", "must be a multiple of 0.01")]
+    [InlineData("""{"multipleOf": 1e-300}""", """1e-301""", "data", "must be a multiple of 1e-300")]
+    [InlineData("""{"multipleOf": 3}""", """1e400""", "data", "must be a multiple of 3")]
+    [InlineData("""{"multipleOf": 0.7}""", """1e-1""", "data", "must be a multiple of 0.7")]
+    [InlineData("""{"maximum": 1e300}""", """1.0000000000000000000000000000001e300""", "data", "must be ≤ 1e300")]
+    [InlineData("""{"minimum": 9007199254740993}""", """9007199254740992""", "data", "must be ≥ 9007199254740993")]
+    [InlineData("""{"uniqueItems": true}""", """[1, 2, 10e-1]""", "data", "must not contain duplicates (items 0 and 2 are equal)")]
+    [InlineData("""{"uniqueItems": true}""", """[1e300, 0.5, 1000e297]""", "data", "must not contain duplicates (items 0 and 2 are equal)")]
     [InlineData("""{"properties": {"status": {"enum": ["open", "closed"]}}}""", """{"status": "lost"}""", "data.status", "is not one of the allowed values")]
     [InlineData("""{"enum": [1, 2]}""", """ "1" """, "data", "is not one of the allowed values")]
     [InlineData("""{"const": "Classic"}""", """ "Modern" """, "data", "must be \"Classic\"")]
@@ -297,6 +304,14 @@ public class EventSchemaTests
     [InlineData("""{"type": "number", "minimum": 0.1}""", "0.1")]
     [InlineData("""{"multipleOf": 0.1}""", "0.3")]
     [InlineData("""{"multipleOf": 0.01}""", "19.99")]
+    [InlineData("""{"multipleOf": 1e-300}""", "1e300")]
+    [InlineData("""{"multipleOf": 1e-300}""", "0")]
+    [InlineData("""{"multipleOf": 2}""", "1e400")]
+    [InlineData("""{"multipleOf": 0.7}""", "-2.1e0")]
+    [InlineData("""{"multipleOf": 123456789012345678901234567890}""", "246913578024691357802469135780e5")]
+    [InlineData("""{"maximum": 1e300}""", "1e300")]
+    [InlineData("""{"uniqueItems": true}""", """[1e300, 1.0000000000000000000000000000001e300, 1.00000000000000000000000000000000000001]""")]
+    [InlineData("""{"uniqueItems": true}""", """[9007199254740992, 9007199254740993, {"a": 1}, {"a": 1.00000000000000000000000000000001}]""")]
     [InlineData("""{"enum": [1, "a"]}""", "1.0")]
     [InlineData("""{"const": {"a": [1, {"b": null}]}}""", """{"a": [1.0, {"b": null}]}""")]
     [InlineData("""{"maxLength": 1}""", "\"😀\"")]
@@ -459,6 +474,25 @@ public class EventSchemaTests
 
         Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(5), $"took {stopwatch.Elapsed}");
         Assert.Equal([new SchemaViolation("data", "must match pattern ^(a+)+$")], violations);
+    }
+
+    [Fact]
+    public void Validate_ChecksUniqueItems_InLinearTime_WhenDistinctNumbersRoundToOneDouble()
+    {
+        // 8,000 distinct numbers that are all 1.0 as doubles: hashing by double put them in one
+        // bucket, and comparing each with every earlier one took seconds (and, beyond decimal's 28
+        // digits, wrongly found duplicates).
+        var schema = Compile("""{"uniqueItems": true}""");
+        var items = Enumerable.Range(1, 8000).Select(i => "1." + new string('0', 30) + i.ToString(CultureInfo.InvariantCulture) + "1");
+        var data = "[" + string.Join(",", items) + "]";
+        var stopwatch = Stopwatch.StartNew();
+
+        var distinct = schema.Validate(data);
+        var duplicated = schema.Validate(data[..^1] + ",1." + new string('0', 30) + "43211]");
+
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(5), $"took {stopwatch.Elapsed}");
+        Assert.Empty(distinct);
+        Assert.Equal([new SchemaViolation("data", "must not contain duplicates (items 4320 and 8000 are equal)")], duplicated);
     }
 
     [Fact]
