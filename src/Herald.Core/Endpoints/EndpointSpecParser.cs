@@ -87,7 +87,7 @@ public static partial class EndpointSpecParser
             else
             {
                 filter = filterNode.ToJsonString();
-                compiledFilter = PayloadFilter.Parse(filterObject, errors);
+                compiledFilter = PayloadFilter.Parse(filterObject, errors, stored: mode == EndpointParseMode.Stored);
             }
         }
 

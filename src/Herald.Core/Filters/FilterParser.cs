@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Herald.Core.Validation;
@@ -12,15 +13,24 @@ internal sealed class FilterParser
 {
     private const string FieldOperatorList = "$eq, $ne, $gt, $gte, $lt, $lte, $in, $nin, $exists, $regex";
 
+    // Building a non-backtracking regex costs about a millisecond, a hundred times the classic
+    // engine, and an organization's endpoints are parsed again whenever one of them changes. Regex
+    // instances are immutable and thread-safe, so each pattern is built once per process and shared.
+    // Past the cap (an organization's endpoint limit) the cache starts over rather than growing.
+    private const int RegexCacheCapacity = 10_000;
+    private static readonly ConcurrentDictionary<(string Pattern, RegexOptions Options), Regex> Regexes = new();
+
     private readonly ValidationErrors _errors;
     private readonly string _rootPath;
+    private readonly bool _stored;
     private int _conditions;
     private bool _reportedTooMany;
 
-    public FilterParser(ValidationErrors errors, string rootPath)
+    public FilterParser(ValidationErrors errors, string rootPath, bool stored)
     {
         _errors = errors;
         _rootPath = rootPath;
+        _stored = stored;
     }
 
     public bool Failed { get; private set; }
@@ -282,9 +292,42 @@ internal sealed class FilterParser
             return null;
         }
 
-        // Parsing a pattern is linear in its length, so the length cap bounds compile time; the
-        // match timeout bounds each evaluation. Not RegexOptions.Compiled: generating IL for every
-        // endpoint's pattern costs more than interpreting the short fields filters look at.
+        // Filters run on every publish, once per endpoint, so a pattern must not be able to stall
+        // it: the non-backtracking engine matches in time linear in the input, where (a+)+$ on
+        // "aaaa…!" is exponential for the classic one. It refuses the constructs that only
+        // backtracking can run, so those are refused here, when the endpoint is saved. Parsing is
+        // linear in the pattern, so the length cap bounds compile time. Not RegexOptions.Compiled:
+        // generating code for every endpoint's pattern costs more than it saves on short fields.
+        options |= RegexOptions.NonBacktracking;
+        try
+        {
+            if (Regexes.TryGetValue((pattern, options), out var cached))
+                return cached;
+            var regex = new Regex(pattern, options, PayloadFilter.RegexTimeout);
+            if (Regexes.Count >= RegexCacheCapacity)
+                Regexes.Clear();
+            return Regexes.GetOrAdd((pattern, options), regex);
+        }
+        catch (NotSupportedException) when (_stored)
+        {
+            // Saved before such patterns were refused: the endpoint keeps its filter, on the classic
+            // engine under the match timeout, until it is next saved.
+            return CompileBacktracking(pattern, path, options & ~RegexOptions.NonBacktracking);
+        }
+        catch (NotSupportedException e)
+        {
+            Fail(path, $"cannot run on the linear-time engine filters use, so backreferences, lookarounds, atomic groups and conditionals are not supported: {e.Message}");
+            return null;
+        }
+        catch (ArgumentException e)
+        {
+            Fail(path, $"is not a valid regular expression: {e.Message}");
+            return null;
+        }
+    }
+
+    private Regex? CompileBacktracking(string pattern, string path, RegexOptions options)
+    {
         try
         {
             return new Regex(pattern, options, PayloadFilter.RegexTimeout);

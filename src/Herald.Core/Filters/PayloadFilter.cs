@@ -30,7 +30,10 @@ public sealed class PayloadFilter
     /// <summary>The most values one <c>$in</c> or <c>$nin</c> list may hold.</summary>
     public const int MaxListLength = 1000;
 
-    /// <summary>How long one <c>$regex</c> may run on one value before the whole filter is taken not to match.</summary>
+    /// <summary>
+    /// How long one <c>$regex</c> may run on one value before the whole filter is taken not to match.
+    /// Patterns run in linear time, so only a very long value can reach it.
+    /// </summary>
     public static readonly TimeSpan RegexTimeout = TimeSpan.FromMilliseconds(50);
 
     private readonly FilterNode _root;
@@ -42,7 +45,15 @@ public sealed class PayloadFilter
     /// <paramref name="errors"/> at <paramref name="path"/> plus its place inside the filter
     /// (<c>filter.data.score.$gt</c>, <c>filter.$or[1]</c>); the result is null when there was any.
     /// </summary>
-    public static PayloadFilter? Parse(JsonObject filter, ValidationErrors errors, string path = "filter")
+    /// <param name="filter">The filter document.</param>
+    /// <param name="errors">Where problems are reported.</param>
+    /// <param name="path">The filter's path in the request body.</param>
+    /// <param name="stored">
+    /// True when reading a filter saved earlier rather than one being saved: a <c>$regex</c> that
+    /// needs backtracking, accepted by versions before such patterns were refused, is then kept (on
+    /// the classic engine, under <see cref="RegexTimeout"/>) instead of making the endpoint unreadable.
+    /// </param>
+    public static PayloadFilter? Parse(JsonObject filter, ValidationErrors errors, string path = "filter", bool stored = false)
     {
         ArgumentNullException.ThrowIfNull(filter);
         ArgumentNullException.ThrowIfNull(errors);
@@ -64,7 +75,7 @@ public sealed class PayloadFilter
 
         using (document)
         {
-            var parser = new FilterParser(errors, path);
+            var parser = new FilterParser(errors, path, stored);
             var root = parser.ParseFilter(document.RootElement, path, depth: 1);
             return parser.Failed || root is null ? null : new PayloadFilter(root);
         }

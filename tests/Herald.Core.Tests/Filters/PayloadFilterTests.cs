@@ -491,15 +491,58 @@ public class PayloadFilterTests
     }
 
     [Fact]
-    public void Regex_TimeoutMakesTheWholeFilterNotMatch()
+    public void Regex_NestedQuantifiers_AreDecidedInLinearTime_OnALongNearMatch()
     {
-        var envelope = $$$"""{"data": {"text": "{{{new string('a', 40)}}}!"}}""";
+        // Exponential for a backtracking engine: 40 characters took longer than the 50 ms timeout.
+        var envelope = $$$"""{"data": {"text": "{{{new string('a', 5000)}}}!", "plain": "{{{new string('a', 5000)}}}"}}""";
         const string Catastrophic = """{"data.text": {"$regex": "^(a+)+$"}}""";
+        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
 
         Assert.False(Matches(Catastrophic, envelope));
-        Assert.False(Matches($$"""{"$not": {{Catastrophic}}}""", envelope)); // fails closed, even negated
-        // Conditions run in order and stop once decided, so a pattern that never runs cannot time out.
-        Assert.True(Matches($$$"""{"$or": [{"data.text": {"$exists": true}}, {{{Catastrophic}}}]}""", envelope));
+        Assert.True(Matches($$"""{"$not": {{Catastrophic}}}""", envelope)); // decided, so negation holds
+        Assert.True(Matches("""{"data.plain": {"$regex": "^(a+)+$"}}""", envelope));
+        Assert.True(Matches("""{"data.text": {"$regex": "^(a|aa)+!$"}}""", envelope));
+
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(5), $"took {stopwatch.Elapsed}");
+    }
+
+    [Theory]
+    [InlineData("""(a)\1""")] // backreference
+    [InlineData("""(?<x>a)\k<x>""")] // named backreference
+    [InlineData("""^(?=.)(a+)+$""")] // lookahead
+    [InlineData("""(?!x)a""")] // negative lookahead
+    [InlineData("""(?<=a)b""")] // lookbehind
+    [InlineData("""(?<!a)b""")] // negative lookbehind
+    [InlineData("""(?>a+)b""")] // atomic group
+    [InlineData("""(a)?(?(1)b|c)""")] // conditional
+    public void Parse_Refuses_ConstructsThatNeedBacktracking(string pattern)
+    {
+        var filter = new JsonObject { ["data.x"] = new JsonObject { ["$regex"] = pattern } };
+        var errors = new ValidationErrors();
+
+        Assert.Null(PayloadFilter.Parse(filter, errors));
+
+        AssertError(errors, "filter.data.x.$regex", "backreferences, lookarounds, atomic groups and conditionals are not supported");
+    }
+
+    [Fact]
+    public void Parse_KeepsAStoredFilterThatNeedsBacktracking_UnderTheTimeout()
+    {
+        // Saved by a version that accepted lookarounds: the endpoint must still load, and a pattern
+        // that runs past the timeout makes the whole filter not match, even under $not.
+        var envelope = $$$"""{"data": {"text": "{{{new string('a', 40)}}}!", "ok": "b"}}""";
+        var catastrophic = new JsonObject { ["data.text"] = new JsonObject { ["$regex"] = "^(?=.)(a+)+$" } };
+        var errors = new ValidationErrors();
+        using var document = JsonDocument.Parse(envelope);
+
+        var stored = PayloadFilter.Parse(catastrophic, errors, stored: true);
+        var negated = PayloadFilter.Parse(new JsonObject { ["$not"] = catastrophic.DeepClone() }, errors, stored: true);
+        var lookbehind = PayloadFilter.Parse(new JsonObject { ["data.ok"] = new JsonObject { ["$regex"] = "(?<!a)b" } }, errors, stored: true);
+
+        Assert.False(errors.Any);
+        Assert.False(stored!.Matches(document.RootElement));
+        Assert.False(negated!.Matches(document.RootElement)); // fails closed, even negated
+        Assert.True(lookbehind!.Matches(document.RootElement));
     }
 
     [Fact]
