@@ -95,7 +95,7 @@ public sealed partial class HeraldStore
         return LoadClaimed(c, t, [id], previous)[0];
     });
 
-    private static List<ClaimedDelivery> LoadClaimed(DbConnection c, DbTransaction t, List<string> ids, DeliveryStatus previous)
+    private static List<ClaimedDelivery> LoadClaimed(DbConnection c, DbTransaction? t, List<string> ids, DeliveryStatus previous)
     {
         var args = new (string, object?)[ids.Count];
         var names = new StringBuilder();
@@ -119,36 +119,118 @@ public sealed partial class HeraldStore
     }
 
     /// <summary>
-    /// Completes a deferred batch around deliveries already claimed for one endpoint: every other due
-    /// delivery of that endpoint is leased too (so one interval sends one request however the claim
-    /// was cut), and the deliveries without a batch get a new batch id. Returns the batches, each to
+    /// Completes a deferred batch around deliveries already claimed for one endpoint: other due
+    /// deliveries of that endpoint are leased too (so one interval needs as few requests as the
+    /// limits allow, however the claim was cut), and the deliveries without a batch are cut into
+    /// batches of at most <paramref name="maxCount"/> deliveries whose events' data total at most
+    /// <paramref name="maxBytes"/> (an event larger than that makes a batch alone), each under a
+    /// new id from <paramref name="newBatchId"/>. Returns the batches' delivery ids, each batch to
     /// be sent as one request; a batch being retried keeps its id and its members.
     /// </summary>
-    public Task<IReadOnlyList<IReadOnlyList<ClaimedDelivery>>> ExpandBatchAsync(string endpointId, IReadOnlyList<string> claimedIds, TimeSpan lease, int cap, string newBatchId) =>
-        WriteAsync<IReadOnlyList<IReadOnlyList<ClaimedDelivery>>>((c, t) =>
+    /// <remarks>
+    /// Only ids and sizes are read here: payloads are loaded one batch at a time
+    /// (<see cref="LoadBatch"/>), so a backlog of large events is never in memory at once.
+    /// Extra deliveries are leased only while they fit in the batch being filled.
+    /// </remarks>
+    public Task<IReadOnlyList<IReadOnlyList<string>>> ExpandBatchAsync(string endpointId, IReadOnlyList<string> claimedIds, TimeSpan lease, int maxCount, long maxBytes, Func<string> newBatchId) =>
+        WriteAsync<IReadOnlyList<IReadOnlyList<string>>>((c, t) =>
         {
             var now = Now;
-            var more = c.Query(t, $"""
-                UPDATE deliveries SET status = 'delivering', lease_until = @lease, updated_at = @now
-                WHERE id IN (
-                    SELECT id FROM deliveries
-                    WHERE endpoint_id = @ep AND status = 'pending' AND next_attempt_at <= @now
-                    ORDER BY next_attempt_at
-                    LIMIT @cap{_dialect.ForUpdateSkipLocked})
-                RETURNING id
-                """, r => r.GetString(0), ("@ep", endpointId), ("@now", now), ("@lease", now + (long)lease.TotalMilliseconds), ("@cap", cap));
-            var ids = claimedIds.Concat(more).Distinct().ToList();
-            var claimed = LoadClaimed(c, t, ids, DeliveryStatus.Pending);
-            var fresh = claimed.Where(d => d.BatchId is null).Select(d => d.Id).ToList();
-            foreach (var id in fresh)
+            var leaseUntil = now + (long)lease.TotalMilliseconds;
+            var claimed = BatchMembers(c, t, [.. claimedIds.Distinct()]);
+            // A batch being retried goes out whole under its id: members a claim left out are leased too.
+            foreach (var batchId in claimed.Select(m => m.BatchId).OfType<string>().Distinct().ToList())
             {
-                c.Execute(t, "UPDATE deliveries SET batch_id = @b WHERE id = @id", ("@b", newBatchId), ("@id", id));
+                var rest = c.Query(t, $"""
+                    SELECT id FROM deliveries
+                    WHERE endpoint_id = @ep AND batch_id = @b AND status = 'pending'{_dialect.ForUpdateSkipLocked}
+                    """, r => r.GetString(0), ("@ep", endpointId), ("@b", batchId));
+                foreach (var id in rest.Where(id => !claimedIds.Contains(id)))
+                {
+                    c.Execute(t, "UPDATE deliveries SET status = 'delivering', lease_until = @lease, updated_at = @now WHERE id = @id",
+                        ("@id", id), ("@now", now), ("@lease", leaseUntil));
+                    claimed.Add(new BatchMember(id, batchId, "", 0));
+                }
             }
-            return [.. claimed
-                .Select(d => d.BatchId is null ? d with { BatchId = newBatchId } : d)
-                .GroupBy(d => d.BatchId)
-                .Select(g => (IReadOnlyList<ClaimedDelivery>)[.. g.OrderBy(d => d.Event.Id, StringComparer.Ordinal)])];
+            var fresh = claimed.Where(m => m.BatchId is null).ToList();
+            var count = fresh.Count;
+            var bytes = fresh.Sum(m => m.Bytes);
+            var candidates = c.Query(t, $"""
+                SELECT id FROM deliveries
+                WHERE endpoint_id = @ep AND status = 'pending' AND next_attempt_at <= @now AND batch_id IS NULL
+                ORDER BY next_attempt_at
+                LIMIT @cap{_dialect.ForUpdateSkipLocked}
+                """, r => r.GetString(0), ("@ep", endpointId), ("@now", now), ("@cap", maxCount));
+            var sizes = BatchMembers(c, t, candidates).ToDictionary(m => m.Id);
+            foreach (var id in candidates)
+            {
+                // In claim order, stopping at the first that does not fit: the oldest go first.
+                if (count >= maxCount || !sizes.TryGetValue(id, out var member) || (count > 0 && bytes + member.Bytes > maxBytes))
+                {
+                    break;
+                }
+                c.Execute(t, "UPDATE deliveries SET status = 'delivering', lease_until = @lease, updated_at = @now WHERE id = @id",
+                    ("@id", id), ("@now", now), ("@lease", leaseUntil));
+                fresh.Add(member);
+                count++;
+                bytes += member.Bytes;
+            }
+
+            var batches = claimed
+                .Where(m => m.BatchId is not null)
+                .GroupBy(m => m.BatchId)
+                .Select(g => (IReadOnlyList<string>)[.. g.Select(m => m.Id)])
+                .ToList();
+            var current = new List<string>();
+            var currentBytes = 0L;
+            string? currentId = null;
+            foreach (var member in fresh.OrderBy(m => m.EventId, StringComparer.Ordinal))
+            {
+                if (current.Count > 0 && (current.Count >= maxCount || currentBytes + member.Bytes > maxBytes))
+                {
+                    batches.Add(current);
+                    (current, currentBytes, currentId) = ([], 0, null);
+                }
+                currentId ??= newBatchId();
+                c.Execute(t, "UPDATE deliveries SET batch_id = @b WHERE id = @id", ("@b", currentId), ("@id", member.Id));
+                current.Add(member.Id);
+                currentBytes += member.Bytes;
+            }
+            if (current.Count > 0)
+            {
+                batches.Add(current);
+            }
+            return batches;
         });
+
+    /// <summary>The deliveries of one batch, with their events, in event order: one request's worth.</summary>
+    public IReadOnlyList<ClaimedDelivery> LoadBatch(IReadOnlyList<string> ids) => Read<IReadOnlyList<ClaimedDelivery>>(c =>
+        ids.Count == 0 ? [] : [.. LoadClaimed(c, null, [.. ids], DeliveryStatus.Pending).OrderBy(d => d.Event.Id, StringComparer.Ordinal)]);
+
+    private sealed record BatchMember(string Id, string? BatchId, string EventId, long Bytes);
+
+    // Sizes without payloads: length() of a blob or bytea is its byte count in both dialects.
+    private static List<BatchMember> BatchMembers(DbConnection c, DbTransaction t, IReadOnlyList<string> ids)
+    {
+        if (ids.Count == 0)
+        {
+            return [];
+        }
+        var args = new (string, object?)[ids.Count];
+        var names = new StringBuilder();
+        for (var i = 0; i < ids.Count; i++)
+        {
+            args[i] = ($"@p{i}", ids[i]);
+            names.Append(i == 0 ? "" : ", ").Append("@p").Append(i);
+        }
+        return c.Query(t, $"""
+            SELECT d.id, d.batch_id, d.event_id, length(e.data)
+            FROM deliveries d JOIN events e ON e.id = d.event_id
+            WHERE d.id IN ({names})
+            """,
+            r => new BatchMember(r.GetString(0), r.NullableString(1), r.GetString(2), r.GetInt64(3)),
+            args);
+    }
 
     /// <summary>
     /// Records an attempt and moves its delivery on, in one transaction, with what the attempt means

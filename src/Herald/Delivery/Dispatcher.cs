@@ -50,8 +50,10 @@ public sealed class Dispatcher(
     // A claimed delivery's lease is its endpoint's timeout plus this (DESIGN §5): on PostgreSQL, the
     // time after which another process takes over the deliveries of one that died.
     private static readonly TimeSpan LeaseGrace = TimeSpan.FromSeconds(30);
-    // One request per endpoint per interval; beyond this many pending payloads, the rest go in the next requests.
+    // One request per endpoint per interval; beyond this many pending payloads, or this much event
+    // data, the rest go in the next requests (each under its own batch id).
     private const int MaxBatch = 1000;
+    internal const long MaxBatchBytes = 5 * 1024 * 1024;
     private static readonly TimeSpan BusyEndpointBackoff = TimeSpan.FromSeconds(1);
     private readonly HashSet<Task> _inFlight = [];
     // Per endpoint: work running, and work claimed but waiting for the endpoint's share of workers.
@@ -352,25 +354,38 @@ public sealed class Dispatcher(
 
     private async Task ProcessBatchAsync(Endpoint endpoint, List<ClaimedDelivery> claimed)
     {
-        IReadOnlyList<IReadOnlyList<ClaimedDelivery>> batches = [claimed];
+        IReadOnlyList<string> held = [.. claimed.Select(d => d.Id)];
         try
         {
             if (!endpoint.Spec.Enabled || endpoint.CircuitOpen)
             {
-                await store.ReleaseAsync([.. claimed.Select(d => d.Id)], park: true);
+                await store.ReleaseAsync(held, park: true);
                 return;
             }
-            // Checkpoint: every due delivery of the endpoint is leased and the batch ids are stored
-            // before the request goes out, so a retry after a crash reuses the same webhook-id.
-            batches = await store.ExpandBatchAsync(endpoint.Id, [.. claimed.Select(d => d.Id)], Lease, MaxBatch, Ids.New(Ids.Batch, time.GetUtcNow()));
-            foreach (var batch in batches)
+            // Checkpoint: every due delivery of the endpoint that fits is leased and the batch ids are
+            // stored before the request goes out, so a retry after a crash reuses the same webhook-id.
+            var batches = await store.ExpandBatchAsync(endpoint.Id, held, Lease, MaxBatch, MaxBatchBytes, () => Ids.New(Ids.Batch, time.GetUtcNow()));
+            held = [.. batches.SelectMany(b => b)];
+            if (batches.Count == 0)
+            {
+                return;
+            }
+            // One request per lease: the other batches, their ids stored, are due again at once for
+            // the next claim, so a run of large batches never outlasts its lease.
+            if (batches.Count > 1)
+            {
+                await store.ReleaseAsync([.. batches.Skip(1).SelectMany(b => b)], park: false);
+                held = batches[0];
+            }
+            var batch = store.LoadBatch(batches[0]);
+            if (batch.Count > 0)
             {
                 await runner.RunBatchAsync(endpoint, batch, _sendCancellation!.Token);
             }
         }
         catch (OperationCanceledException) when (_sendCancellation!.IsCancellationRequested)
         {
-            await store.ReleaseAsync([.. batches.SelectMany(b => b).Select(d => d.Id)], park: false);
+            await store.ReleaseAsync(held, park: false);
         }
         catch (Exception e)
         {

@@ -89,6 +89,34 @@ public sealed class DeferredTests : ServerWithReceiver
     }
 
     [Fact]
+    public async Task Batch_OfLargeEvents_IsSplitIntoRequestsOfAtMost5MiB_EachUnderItsOwnWebhookId_LosingNothing()
+    {
+        // Twelve events of 900 KB: one request would carry 10.8 MB. The limit allows five per request.
+        await EndpointAsync("/bigbatch", batch: true);
+        var text = new string('x', 900_000);
+        for (var i = 0; i < 12; i++)
+        {
+            await (await Server.Client.PostJsonAsync("/v1/events", new JsonObject { ["type"] = "bigbatch.created", ["data"] = new JsonObject { ["n"] = i, ["text"] = text } }))
+                .ExpectStatusAsync(HttpStatusCode.Accepted);
+        }
+
+        var requests = new List<ReceivedRequest>();
+        var items = 0;
+        while (items < 12)
+        {
+            requests = [.. await Receiver.WaitForAsync("/bigbatch", requests.Count + 1, TimeSpan.FromSeconds(30))];
+            items = requests.Sum(r => r.Json().AsArray().Count);
+        }
+
+        Assert.InRange(requests.Count, 3, 12);
+        Assert.All(requests, r => Assert.True(r.Body.Length <= Herald.Delivery.Dispatcher.MaxBatchBytes + 16 * 1024, $"a batch request of {r.Body.Length} bytes"));
+        Assert.Equal(requests.Count, requests.Select(r => r.Header("webhook-id")).Distinct().Count());
+        var numbers = requests.SelectMany(r => r.Json().AsArray()).Select(p => p!.At("data.n")!.GetValue<int>()).ToList();
+        Assert.Equal(Enumerable.Range(0, 12), numbers.Order());
+        Assert.All(requests.SelectMany(r => r.Json().AsArray()), p => Assert.Equal(text, p!.At("data.text")!.GetValue<string>()));
+    }
+
+    [Fact]
     public async Task DeferredWithoutBatch_SendsEachPayloadAtTheInterval()
     {
         await EndpointAsync("/periodic", batch: false);

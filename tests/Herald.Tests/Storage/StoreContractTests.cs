@@ -58,6 +58,14 @@ public abstract class StoreContractTests : IAsyncLifetime
         return new NewEvent(evt, [.. endpointIds.Select(id => new NewDelivery(Ids.New(Ids.Delivery, now), id))]);
     }
 
+    /// <summary>An event whose data is a JSON string of <paramref name="bytes"/> bytes, a millisecond after the previous one (so ids sort in publish order).</summary>
+    private NewEvent SizedEvent(string orgId, string endpointId, int bytes)
+    {
+        Clock.Advance(TimeSpan.FromMilliseconds(1));
+        var published = Event(orgId, endpointId);
+        return published with { Event = published.Event with { Data = Encoding.UTF8.GetBytes("\"" + new string('x', bytes - 2) + "\"") } };
+    }
+
     private static AttemptOutcome Outcome(ClaimedDelivery d, DeliveryStatus status, DateTimeOffset now, DateTimeOffset? next = null) =>
         new(new Attempt(Ids.New(Ids.Attempt), d.Id, now, 12, new AttemptRequest("POST", "http://x/", new Dictionary<string, string> { ["a"] = "b" }),
             new AttemptResponse(500, new Dictionary<string, string>(), "no"), null), status, d.ScheduledFailures + 1, next);
@@ -385,10 +393,58 @@ public abstract class StoreContractTests : IAsyncLifetime
             await Store.PublishAsync(Event(org, endpoint.Id), null, Clock.GetUtcNow());
         }
         var first = (await Store.ClaimDueAsync(1, TimeSpan.FromSeconds(30))).Single();
-        var batches = await Store.ExpandBatchAsync(endpoint.Id, [first.Id], TimeSpan.FromSeconds(90), 1000, "batch_1");
-        var batch = Assert.Single(batches);
+        var batches = await Store.ExpandBatchAsync(endpoint.Id, [first.Id], TimeSpan.FromSeconds(90), 1000, 5 << 20, () => "batch_1");
+        var batch = Store.LoadBatch(Assert.Single(batches));
         Assert.Equal(3, batch.Count);
         Assert.All(batch, d => Assert.Equal("batch_1", d.BatchId));
+    }
+
+    [Fact]
+    public async Task DeferredBatch_IsCutByBytes_LeasesOnlyWhatFits_AndKeepsARetriedBatchWhole()
+    {
+        var (org, endpoint) = await OrgWithEndpointAsync();
+        for (var i = 0; i < 5; i++)
+        {
+            await Store.PublishAsync(SizedEvent(org, endpoint.Id, 1000), null, Clock.GetUtcNow());
+        }
+        var claimed = (await Store.ClaimDueAsync(3, TimeSpan.FromSeconds(30))).Select(d => d.Id).ToList();
+        Assert.Equal(3, claimed.Count);
+        var next = 0;
+
+        // 1000 bytes each, 2500 per batch: the three claimed make two batches, and nothing more is leased.
+        var batches = await Store.ExpandBatchAsync(endpoint.Id, claimed, TimeSpan.FromSeconds(90), 1000, 2500, () => $"batch_{++next}");
+
+        Assert.Equal([2, 1], batches.Select(b => b.Count));
+        Assert.Equal(claimed.Order(), batches.SelectMany(b => b).Order());
+        Assert.Equal(["batch_1", "batch_1", "batch_2"], batches.SelectMany(b => Store.LoadBatch(b)).Select(d => d.BatchId));
+        Assert.Equal(2, (await Store.ClaimDueAsync(10, TimeSpan.FromSeconds(30))).Count); // the two not leased are still due
+
+        // batch_1 comes back with only one member claimed: the other is leased with it, nothing is re-cut.
+        await Store.ReleaseAsync([.. batches[0]], park: false);
+        var one = (await Store.ClaimDueAsync(1, TimeSpan.FromSeconds(30))).Single();
+        Assert.Contains(one.Id, batches[0]);
+        var again = await Store.ExpandBatchAsync(endpoint.Id, [one.Id], TimeSpan.FromSeconds(90), 1000, 2500, () => $"batch_{++next}");
+        Assert.Equal(batches[0].Order(), Assert.Single(again).Order());
+        Assert.All(Store.LoadBatch(again[0]), d => Assert.Equal("batch_1", d.BatchId));
+    }
+
+    [Fact]
+    public async Task DeferredBatch_AnEventLargerThanTheLimit_GoesAlone()
+    {
+        var (org, endpoint) = await OrgWithEndpointAsync();
+        var ids = new List<string>();
+        foreach (var size in (int[])[100, 5000, 100])
+        {
+            var published = SizedEvent(org, endpoint.Id, size);
+            await Store.PublishAsync(published, null, Clock.GetUtcNow());
+            ids.Add(published.Deliveries[0].Id);
+        }
+        var claimed = (await Store.ClaimDueAsync(3, TimeSpan.FromSeconds(30))).Select(d => d.Id).ToList();
+        var next = 0;
+
+        var batches = await Store.ExpandBatchAsync(endpoint.Id, claimed, TimeSpan.FromSeconds(90), 1000, 1000, () => $"batch_{++next}");
+
+        Assert.Equal([[ids[0]], [ids[1]], [ids[2]]], batches.Select(b => b.ToArray()));
     }
 }
 
