@@ -41,10 +41,30 @@ internal static class EndpointPages
         pages.MapGet("/endpoints/{id}/applink.svg", ApplinkQr);
     }
 
+    /// <summary>Endpoints per page of the list: an organization may have 10,000.</summary>
+    internal const int ListPageSize = 100;
+
+    /// <summary>
+    /// The list, newest first, a page at a time with the API's cursors (<c>?cursor=</c> as
+    /// <c>next_cursor</c> of <c>GET /v1/endpoints</c>). The page is cut from the endpoints the
+    /// engine already holds, so "previous" is as cheap as "next".
+    /// </summary>
     private static IResult List(HttpContext context, EndpointCatalog catalog, HeraldStore store, TimeProvider time)
     {
         var user = context.User();
-        var endpoints = catalog.ForOrg(user.Caller.OrgId).OrderBy(e => e.Spec.Name, StringComparer.OrdinalIgnoreCase).ToList();
+        var errors = new ValidationErrors();
+        var cursor = Paging.Read(context.Request, errors).Cursor;
+        if (errors.Items.ContainsKey("cursor"))
+        {
+            return Layout.Page(user, "Endpoints", H($"<h1>Endpoints</h1>{Layout.ErrorSummary(errors)}<p><a href=\"/endpoints\">Newest endpoints</a></p>"), 422, "/endpoints");
+        }
+        var all = catalog.ForOrg(user.Caller.OrgId).OrderByDescending(e => e.Id, StringComparer.Ordinal).ToList();
+        var start = cursor is null ? 0 : all.FindIndex(e => string.CompareOrdinal(e.Id, cursor) < 0);
+        if (start < 0)
+        {
+            start = all.Count;
+        }
+        var endpoints = all.Skip(start).Take(ListPageSize).ToList();
         var counts = store.DeliveryCountsByEndpoint(user.Caller.OrgId, time.GetUtcNow() - RateWindow);
         var rows = endpoints.Select(e =>
         {
@@ -58,15 +78,38 @@ internal static class EndpointPages
                 """);
         }).Join();
         var create = user.CanChange ? H($"<p class=\"actions\"><a class=\"button\" href=\"/endpoints/new\">New endpoint</a></p>") : Markup.Empty;
-        var table = endpoints.Count == 0
+        var table = all.Count == 0
             ? H($"<p>No endpoints yet.</p>")
+            : endpoints.Count == 0
+            ? H($"<p>No more endpoints.</p>")
             : H($"""
                 <div class="table-wrap"><table class="responsive">
-                <caption class="muted">Success rate: deliveries created in the last 24 hours that succeeded, of those that finished.</caption>
+                <caption class="muted">Newest first, {start + 1}–{start + endpoints.Count} of {all.Count}. Success rate: deliveries created in the last 24 hours that succeeded, of those that finished.</caption>
                 <thead><tr><th scope="col">Name</th><th scope="col">URL</th><th scope="col">Status</th><th scope="col">Circuit</th><th scope="col">Success (24 h)</th></tr></thead>
                 <tbody>{rows}</tbody></table></div>
                 """);
-        return Layout.Page(user, "Endpoints", H($"<h1>Endpoints</h1>{create}{table}"), section: "/endpoints");
+        // A page's cursor is the id just before its first endpoint; the first page has none.
+        var previous = start == 0
+            ? Markup.Empty
+            : start <= ListPageSize
+            ? H($"<a rel=\"prev\" href=\"{PageLink(context, null)}\">Previous endpoints</a>")
+            : H($"<a rel=\"prev\" href=\"{PageLink(context, all[start - ListPageSize - 1].Id)}\">Previous endpoints</a>");
+        var next = start + ListPageSize < all.Count
+            ? H($"<a rel=\"next\" href=\"{PageLink(context, endpoints[^1].Id)}\">Next endpoints</a>")
+            : Markup.Empty;
+        var pager = start == 0 && next == Markup.Empty ? Markup.Empty : H($"<p class=\"pager\">{previous} {next}</p>");
+        return Layout.Page(user, "Endpoints", H($"<h1>Endpoints</h1>{create}{table}{pager}"), section: "/endpoints");
+    }
+
+    // This page's query with another cursor (none: the first page), other parameters kept.
+    private static string PageLink(HttpContext context, string? cursor)
+    {
+        var query = context.Request.Query.Where(p => p.Key != "cursor").Select(p => KeyValuePair.Create(p.Key, (string?)p.Value.ToString())).ToList();
+        if (cursor is not null)
+        {
+            query.Add(KeyValuePair.Create("cursor", Paging.EncodeCursor(cursor)));
+        }
+        return context.Request.Path + QueryString.Create(query).ToString();
     }
 
     internal static Markup SuccessRate(HeraldStore.DeliveryCounts c)
