@@ -180,7 +180,7 @@ public sealed class CatalogImportTests(ServerFixture fixture) : IClassFixture<Se
         Assert.True(run.ExitCode == 2, run.ToString());
         Assert.Contains("not a valid catalogue file (6 problems); nothing was sent", run.Err, StringComparison.Ordinal);
         Assert.Contains("bad.schema (event_types[1]): schema.required:", run.Err, StringComparison.Ordinal);
-        Assert.Contains("herald.mine (event_types[2]): name: names starting with herald. are reserved", run.Err, StringComparison.Ordinal);
+        Assert.Contains("herald.mine (event_types[2]): name: names starting with herald. (in any case) are reserved", run.Err, StringComparison.Ordinal);
         Assert.Contains("has space (event_types[3]): name:", run.Err, StringComparison.Ordinal);
         Assert.Contains("fine.one (event_types[4]): name: is listed twice (first at event_types[0])", run.Err, StringComparison.Ordinal);
         Assert.Contains("typo.field (event_types[5]): desciption: is not a known field", run.Err, StringComparison.Ordinal);
