@@ -160,11 +160,11 @@ public class EventTypeMatcherTests
     [InlineData("inspection.started")]
     [InlineData("a")]
     [InlineData("a-b_c:d.e")]
-    [InlineData("v1:audit..x:y", false)]
-    public void IsValidEventTypeName_AcceptsNonEmptySegments(string name, bool valid = true)
+    [InlineData("v1:audit.x:y")]
+    public void IsValidEventTypeName_AcceptsNonEmptySegments(string name)
     {
-        Assert.Equal(valid, EventTypeMatcher.IsValidEventTypeName(name, out var error));
-        Assert.Equal(valid, error is null);
+        Assert.True(EventTypeMatcher.IsValidEventTypeName(name, out var error));
+        Assert.Null(error);
     }
 
     [Theory]
@@ -174,6 +174,7 @@ public class EventTypeMatcherTests
     [InlineData(".ping")]
     [InlineData("ping.")]
     [InlineData("inspection..started")]
+    [InlineData("v1:audit..x:y")]
     public void IsValidEventTypeName_RefusesEmptySegments(string name)
     {
         Assert.False(EventTypeMatcher.IsValidEventTypeName(name, out var error));
