@@ -57,6 +57,14 @@ public class JsonUtf16Tests
     }
 
     [Fact]
+    public void FindUnpaired_ReadsUpToTheFirstSyntaxError()
+    {
+        Assert.Equal("a", Find("""{"a":"\ud800", oops""")?.Path);
+        Assert.Null(Find("""{"a": oops, "b":"\ud800"}"""));
+        Assert.Null(Find(new string('[', 10_000) + "\"\\ud800\""));
+    }
+
+    [Fact]
     public void Repair_ReplacesEachUnpairedSurrogateAndKeepsPairs()
     {
         var stored = Encoding.UTF8.GetBytes("""{"a":"\ud800","b":"\udc00\ud800","c":"\ud83d\ude00","d":"\\ud800","\udfff":1}""");

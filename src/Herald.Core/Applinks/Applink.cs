@@ -284,14 +284,12 @@ public sealed record Applink(string Url, string? Entity)
         error = null;
         try
         {
-            var document = JsonDocument.Parse(json, ReadOptions);
-            if (Validation.JsonUtf16.FindUnpaired(System.Text.Encoding.UTF8.GetBytes(json)) is { } unpaired)
+            if (Validation.JsonUtf16.FindUnpaired(Encoding.UTF8.GetBytes(json)) is { } unpaired)
             {
-                document.Dispose();
                 error = $"has an x parameter whose JSON is not Unicode text once decoded: {(unpaired.Path == "$" ? "its top level" : unpaired.Path)} {unpaired.Reason}";
                 return null;
             }
-            return document;
+            return JsonDocument.Parse(json, ReadOptions);
         }
         catch (JsonException e)
         {

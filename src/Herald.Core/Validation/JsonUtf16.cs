@@ -27,8 +27,9 @@ public static class JsonUtf16
     private const string Replacement = "fffd";
 
     /// <summary>
-    /// The first string (value or property name) of a well-formed JSON text with an unpaired surrogate
-    /// escape, or null when every string is valid UTF-16. The text must already have parsed.
+    /// The first string (value or property name) of a JSON text with an unpaired surrogate escape, or
+    /// null when every string up to the end, or up to the first syntax error, is valid UTF-16. Run it
+    /// before parsing: parsers decode property names (to find duplicates) and throw on such a name.
     /// </summary>
     public static UnpairedSurrogate? FindUnpaired(ReadOnlySpan<byte> json)
     {
@@ -36,7 +37,20 @@ public static class JsonUtf16
         {
             return null;
         }
-        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 4096, CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        try
+        {
+            return Scan(json);
+        }
+        catch (JsonException)
+        {
+            // Malformed after the strings read so far: the parser that runs next says where and why.
+            return null;
+        }
+    }
+
+    private static UnpairedSurrogate? Scan(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 256, CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
         // One frame per open container: its path, the current array index (-1 in an object) and the last property name.
         var frames = new List<(string Path, int Index, string? Name)>();
         string ValuePath()
@@ -89,6 +103,12 @@ public static class JsonUtf16
         }
         return null;
     }
+
+    /// <summary>
+    /// The first unpaired surrogate escape (<c>\ud800</c>) anywhere in a text that writes JSON, such as a
+    /// body template, or null; <c>\\ud800</c> is an escaped backslash and no escape.
+    /// </summary>
+    public static string? FindUnpairedEscape(ReadOnlySpan<byte> text) => FirstUnpaired(text);
 
     /// <summary>The first unpaired surrogate escape in the escaped content of one JSON string, or null.</summary>
     private static string? FirstUnpaired(ReadOnlySpan<byte> escaped)

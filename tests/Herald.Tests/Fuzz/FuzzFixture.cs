@@ -100,6 +100,8 @@ public static class FuzzFixture
         Assert.Contains(epA1.Str("id"), ownView, StringComparison.Ordinal);
         Assert.Contains(marker, ownView, StringComparison.Ordinal);
 
+        using var dashboard = await Dashboard.DashboardClient.SignInAsync(server.BaseUrl, b.AdminKey);
+
         List<string> tokens =
         [
             marker, a.Id, a.AdminKey, epA1.Str("id"), epA2.Str("id"), eventA.Str("id"), keyA.Str("id"),
@@ -140,6 +142,8 @@ public static class FuzzFixture
             OwnEventTypeWithSchema = typedB,
             OwnIdempotencyKey = idempotencyKey,
             ValidApplink = applink.Str("applink"),
+            DashboardCookie = dashboard.Cookies.GetCookieHeader(server.BaseUrl),
+            DashboardCsrf = dashboard.Csrf ?? throw new InvalidOperationException("The dashboard page had no CSRF token."),
         };
     }
 
