@@ -275,15 +275,14 @@ internal sealed class EndpointForm
         {
             return null;
         }
+        if (JsonUtf16.FindUnpaired(Encoding.UTF8.GetBytes(text)) is { } unpaired)
+        {
+            errors.Add(field, unpaired.Path == "$" ? unpaired.Reason : $"{unpaired.Reason} at {unpaired.Path}");
+            return null;
+        }
         try
         {
-            var node = JsonNode.Parse(text);
-            if (JsonUtf16.FindUnpaired(Encoding.UTF8.GetBytes(text)) is { } unpaired)
-            {
-                errors.Add(field, unpaired.Path == "$" ? unpaired.Reason : $"{unpaired.Reason} at {unpaired.Path}");
-                return null;
-            }
-            return node;
+            return JsonNode.Parse(text);
         }
         catch (JsonException e)
         {

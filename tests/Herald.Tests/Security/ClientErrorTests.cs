@@ -6,7 +6,7 @@ namespace Herald.Tests.Security;
 
 /// <summary>
 /// Requests whose framing or form breaks while Herald reads them — a chunk size no number holds, a
-/// chunk without its CRLF, a form past 1,024 fields — are the client's mistake: a problem+json 4xx
+/// chunk without its CRLF, a form past 1,024 fields, a body that stops arriving — are the client's mistake: a problem+json 4xx
 /// that says why, never a 500, and no error line or stack trace in the log of the real executable.
 /// </summary>
 public sealed class ClientErrorTests
@@ -21,7 +21,7 @@ public sealed class ClientErrorTests
     ];
 
     [Fact]
-    public async Task BrokenChunkedBodiesAndHugeForms_Answer4xxProblemJson_AndLogNoErrorOrStackTrace()
+    public async Task BrokenChunkedBodiesHugeFormsAndStalledBodies_Answer4xxProblemJson_AndLogNoErrorOrStackTrace()
     {
         await using var herald = await HeraldProcess.StartReadyAsync();
         var auth = ("Authorization", "Bearer " + herald.AdminKey);
@@ -61,6 +61,17 @@ public sealed class ClientErrorTests
             Assert.True(response.Status == 400, what);
             AssertProblem(response, what);
             Assert.Contains("Form value count limit", response.BodyText, StringComparison.Ordinal);
+        }
+
+        // A body that stops arriving (slowloris): Kestrel's minimum data rate ends it after its 5 s grace period.
+        var slow = (byte[])[.. Encoding.ASCII.GetBytes($"POST /v1/events HTTP/1.1\r\nHost: {herald.BaseUrl.Authority}\r\nConnection: close\r\n"
+            + $"Authorization: Bearer {herald.AdminKey}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n"), .. "{\"type\":"u8];
+        using (var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
+        {
+            var response = await RawHttp.SendBytesAsync(herald.BaseUrl, slow, cts.Token);
+            var what = $"POST /v1/events with a body that stops: {response.Status} {response.ContentType} {response.BodyText}";
+            Assert.True(response.Status == 408, what);
+            AssertProblem(response, what);
         }
 
         Assert.Equal(0, await herald.StopAsync());
