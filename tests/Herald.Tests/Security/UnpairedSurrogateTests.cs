@@ -67,6 +67,7 @@ public sealed class UnpairedSurrogateTests : IClassFixture<ServerFixture>
     [InlineData("POST", "/v1/endpoints", """{"name":"n","url":"http://127.0.0.1:9/hook","metadata":{"k":"\udc00\ud800"}}""", "metadata.k")]
     [InlineData("POST", "/v1/endpoints", """{"name":"n","url":"http://127.0.0.1:9/hook","headers":[{"name":"X-A","value":"\ud800"}]}""", "headers[0].value")]
     [InlineData("POST", "/v1/endpoints", """{"name":"n","url":"http://127.0.0.1:9/hook","filter":{"data.s":{"$eq":"\ud800"}}}""", "filter.data.s.$eq")]
+    [InlineData("POST", "/v1/endpoints", """{"name":"n","url":"http://127.0.0.1:9/hook","format":"template","template":"{\"s\": \"\\ud800\", \"t\": {{ event.type | json }}}"}""", "template")]
     [InlineData("PUT", "/v1/endpoints/{endpoint}", """{"name":"n","url":"http://127.0.0.1:9/\ud800"}""", "url")]
     [InlineData("PATCH", "/v1/endpoints/{endpoint}", """{"metadata":{"\ud800":null}}""", "metadata")]
     [InlineData("POST", "/v1/endpoints/{endpoint}/recover", """{"since":"\ud800"}""", "since")]
