@@ -59,7 +59,6 @@ public static class RequestBody
             document.Dispose();
             return (null, Problems.Validation("$", "the body must be a JSON object"));
         }
-
         return (new JsonBody(raw, document, JsonObject.Create(document.RootElement)!), null);
     }
 

@@ -90,7 +90,6 @@ public static class ApplinkCommand
             {
                 throw CliException.Usage($"The applink carries text that is not JSON ({e.Message}):\n{json}");
             }
-
             await run.WriteJsonAsync(node);
             return ExitCodes.Ok;
         }, link);

@@ -287,7 +287,6 @@ internal sealed record CatalogFile(string Name, string Description, IReadOnlyLis
             var where = e.LineNumber is { } line ? $" at line {line + 1}, column {e.BytePositionInLine + 1}" : "";
             return (null, [$"is not valid JSON{where}: {FirstSentence(e.Message)}"]);
         }
-
         if (root is not JsonObject obj)
         {
             return (null, ["must be a JSON object: {\"catalog\": …, \"description\": …, \"event_types\": […]}"]);
