@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Text;
 using Herald.Core;
 using Herald.Core.Model;
+using Herald.Core.Validation;
 using Herald.Storage.Relational;
 
 namespace Herald.Storage;
@@ -10,13 +11,15 @@ public sealed partial class HeraldStore
 {
     private const string EventColumns = "id, org_id, type, resource_type, resource_id, triggered_by, occurred_at, created_at, data";
 
+    // Versions before unpaired surrogate escapes were refused stored them ("\ud800" in data or
+    // triggered_by); they read as U+FFFD, so no API page, dashboard page or delivery fails to decode them.
     private static HeraldEvent MapEvent(DbDataReader r, int o = 0) => new(
         r.GetString(o), r.GetString(o + 1), r.GetString(o + 2),
         r.IsDBNull(o + 3) ? null : new ResourceRef(r.GetString(o + 3), r.GetString(o + 4)),
-        r.NullableString(o + 5),
+        r.NullableString(o + 5) is { } triggeredBy ? JsonUtf16.Repair(triggeredBy) : null,
         r.NullableInt64(o + 6) is { } occurred ? Times.FromUnixMs(occurred) : null,
         Times.FromUnixMs(r.GetInt64(o + 7)),
-        r.Bytes(o + 8));
+        JsonUtf16.Repair(r.Bytes(o + 8)));
 
     /// <summary>
     /// Stores an event with all its deliveries, and the idempotency record, in one transaction.

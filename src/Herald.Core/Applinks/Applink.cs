@@ -284,6 +284,11 @@ public sealed record Applink(string Url, string? Entity)
         error = null;
         try
         {
+            if (Validation.JsonUtf16.FindUnpaired(Encoding.UTF8.GetBytes(json)) is { } unpaired)
+            {
+                error = $"has an x parameter whose JSON is not Unicode text once decoded: {(unpaired.Path == "$" ? "its top level" : unpaired.Path)} {unpaired.Reason}";
+                return null;
+            }
             return JsonDocument.Parse(json, ReadOptions);
         }
         catch (JsonException e)

@@ -48,6 +48,11 @@ public static class EndpointWriter
         {
             return new EndpointSaveResult { Refused = ("template", templateError ?? "does not parse") };
         }
+        // The template writes JSON text: an escape in it that is no UTF-16 would reach every receiver.
+        if (parsed.Spec.Template is { } text && Core.Validation.JsonUtf16.FindUnpairedEscape(System.Text.Encoding.UTF8.GetBytes(text)) is { } escape)
+        {
+            return new EndpointSaveResult { Refused = ("template", $"contains an unpaired UTF-16 surrogate escape ({escape}); a receiver could not decode the body") };
+        }
         if (await RefuseTargetAsync(parsed.Spec, guard, options, cancellationToken) is { } reason)
         {
             return new EndpointSaveResult { Refused = ("url", reason) };

@@ -38,6 +38,12 @@ public static class RequestBody
         {
             return (null, Problems.BadRequest("The body is not valid UTF-8."));
         }
+        // Well-formed JSON may still hold a string that is no Unicode text ("\ud800"): refused here, at
+        // its path, before the parser, the database or a receiver has to decode it.
+        if (Core.Validation.JsonUtf16.FindUnpaired(raw) is { } unpaired)
+        {
+            return (null, Problems.Validation(unpaired.Path, unpaired.Reason));
+        }
         JsonDocument document;
         try
         {

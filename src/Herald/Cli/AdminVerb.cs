@@ -150,6 +150,11 @@ internal sealed class AdminRun(ParseResult parse, CliContext context, AdminOptio
     {
         try
         {
+            // Herald refuses strings that are no Unicode text; saying so here names the place in the file.
+            if (Core.Validation.JsonUtf16.FindUnpaired(Encoding.UTF8.GetBytes(text)) is { } unpaired)
+            {
+                throw CliException.Usage($"{what} is not valid: {unpaired.Path} {unpaired.Reason}.");
+            }
             return JsonNode.Parse(text) ?? throw CliException.Usage($"{what} is JSON null; give an object or value.");
         }
         catch (JsonException e)

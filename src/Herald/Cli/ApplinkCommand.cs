@@ -77,6 +77,10 @@ public static class ApplinkCommand
             {
                 throw CliException.Usage($"Not an applink: {text.Trim()} {error}.");
             }
+            if (Herald.Core.Validation.JsonUtf16.FindUnpaired(System.Text.Encoding.UTF8.GetBytes(json!)) is { } unpaired)
+            {
+                throw CliException.Usage($"The applink carries JSON that is not Unicode text ({unpaired.Path} {unpaired.Reason}):\n{json}");
+            }
             JsonNode? node;
             try
             {

@@ -273,6 +273,10 @@ internal sealed record CatalogFile(string Name, string Description, IReadOnlyLis
     /// <summary>The catalogue, or null and every problem, each naming its event type: <c>inspection.started (event_types[0]): schema.required: must be an array of strings</c>.</summary>
     public static (CatalogFile? Catalog, List<string> Problems) Parse(string json)
     {
+        if (JsonUtf16.FindUnpaired(System.Text.Encoding.UTF8.GetBytes(json)) is { } unpaired)
+        {
+            return (null, [$"{unpaired.Path}: {unpaired.Reason}"]);
+        }
         JsonNode? root;
         try
         {

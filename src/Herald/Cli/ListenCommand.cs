@@ -204,7 +204,8 @@ public static class ListenCommand
         {
             return JsonNode.Parse(body)?.ToJsonString(Pretty) ?? "null";
         }
-        catch (JsonException)
+        // InvalidOperationException: well-formed JSON with a string that is no Unicode text ("\ud800"), shown as received.
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
             try
             {

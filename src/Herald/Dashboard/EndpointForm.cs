@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Herald.Core.Endpoints;
@@ -188,7 +189,7 @@ internal sealed class EndpointForm
         var retry = new JsonObject { ["schedule"] = List(this["retry.schedule"], splitOnSpaces: true) };
         if (this["retry.jitter"].Trim() is { Length: > 0 } jitterText)
         {
-            if (double.TryParse(jitterText, NumberStyles.Float, CultureInfo.InvariantCulture, out var jitter))
+            if (double.TryParse(jitterText, NumberStyles.Float, CultureInfo.InvariantCulture, out var jitter) && double.IsFinite(jitter))
             {
                 retry["jitter"] = jitter;
             }
@@ -214,7 +215,8 @@ internal sealed class EndpointForm
         body["timeout"] = Or(this["timeout"].Trim(), "15s");
         if (this["rate_limit"].Trim() is { Length: > 0 } rateText)
         {
-            if (double.TryParse(rateText, NumberStyles.Float, CultureInfo.InvariantCulture, out var rate))
+            // NaN, Infinity and 1e400 parse as doubles, but are no number JSON can carry.
+            if (double.TryParse(rateText, NumberStyles.Float, CultureInfo.InvariantCulture, out var rate) && double.IsFinite(rate))
             {
                 body["rate_limit"] = rate;
             }
@@ -271,6 +273,11 @@ internal sealed class EndpointForm
         var text = this[field].Trim();
         if (text.Length == 0)
         {
+            return null;
+        }
+        if (JsonUtf16.FindUnpaired(Encoding.UTF8.GetBytes(text)) is { } unpaired)
+        {
+            errors.Add(field, unpaired.Path == "$" ? unpaired.Reason : $"{unpaired.Reason} at {unpaired.Path}");
             return null;
         }
         try

@@ -492,7 +492,8 @@ internal static class EndpointPages
             var node = JsonNode.Parse(json);
             return node is null ? "null" : node.ToJsonString(PrettyJson);
         }
-        catch (JsonException)
+        // InvalidOperationException: a receiver's answer may hold a string that is no Unicode text ("\ud800"); shown as received.
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
             return Encoding.UTF8.GetString(json);
         }

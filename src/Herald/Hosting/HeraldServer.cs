@@ -124,6 +124,7 @@ public static class HeraldServer
                     _ => 500,
                 },
             });
+            app.UseClientErrors();
             app.UseStatusCodePages();
             app.UseApiKeys();
             app.MapOperationsApi();

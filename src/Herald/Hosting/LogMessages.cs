@@ -38,6 +38,9 @@ internal static partial class LogMessages
     [LoggerMessage(1005, LogLevel.Information, "Endpoint {EndpointId}: circuit closed by a successful request; its backlog is released")]
     public static partial void CircuitClosed(ILogger logger, string endpointId);
 
+    [LoggerMessage(9200, LogLevel.Debug, "Refused {Method} {Path} with {Status}: {Reason}")]
+    public static partial void ClientError(ILogger logger, string method, string path, int status, string reason);
+
     [LoggerMessage(3001, LogLevel.Error, "Unhandled error on {Method} {Path}")]
     public static partial void UnhandledRequestError(ILogger logger, string method, string path, Exception exception);
 }

@@ -239,7 +239,10 @@ public sealed partial class BodyTemplate
             while (reader.Read())
             {
             }
-            return null;
+            // Text a template writes itself ("\ud800") is no Unicode string; receivers could not decode it.
+            return Core.Validation.JsonUtf16.FindUnpaired(body) is { } unpaired
+                ? $"the body's string at {unpaired.Path} {unpaired.Reason}"
+                : null;
         }
         catch (JsonException ex)
         {

@@ -189,6 +189,22 @@ public sealed class ListenCommandTests : ServerWithReceiver
     }
 
     [Fact]
+    public async Task Listen_PrintsABodyWithAnUnpairedSurrogateAsReceived_AndKeepsListening()
+    {
+        await using var listener = await Listener.StartAsync(new ListenSettings(Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"));
+        using var client = new HttpClient { BaseAddress = listener.Address };
+
+        using var odd = await client.PostAsync("/odd", new StringContent("""{"s":"\ud800"}""", Encoding.UTF8, "application/json"));
+        using var next = await client.PostAsync("/next", new StringContent("""{"n":1}""", Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.OK, odd.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, next.StatusCode);
+        var printed = await listener.Output.WaitForAsync("POST /next");
+        Assert.Contains("""{"s":"\ud800"}""", printed, StringComparison.Ordinal);
+        Assert.Equal(0, await listener.StopAsync());
+    }
+
+    [Fact]
     public async Task Listen_AnswersEveryRequest200_EvenUnsigned()
     {
         await using var listener = await Listener.StartAsync(new ListenSettings(Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"));

@@ -84,6 +84,19 @@ public static class FuzzFixture
         var busy = await SettleAsync(server, TimeSpan.FromSeconds(20));
         Assert.True(busy.Count == 0, "The fixture's deliveries did not finish before the first dump: " + string.Join("; ", busy));
 
+        // B's event as a version that accepted unpaired surrogates stored it: every read of it must still work.
+        using (var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path.Combine(server.DataDir, "herald.db"), Pooling = false }.ToString()))
+        {
+            connection.Open();
+            using var update = connection.CreateCommand();
+            update.CommandText = "UPDATE events SET data = @data WHERE id = @id";
+            update.Parameters.AddWithValue("@data", "{\"n\":1,\"score\":5,\"s\":\"\\udc00\\ud800\"}"u8.ToArray());
+            update.Parameters.AddWithValue("@id", eventB.Str("id"));
+            Assert.Equal(1, update.ExecuteNonQuery());
+        }
+        var stored = await (await b.Client.GetAsync("/v1/events/" + eventB.Str("id"))).ReadJsonAsync(HttpStatusCode.OK);
+        Assert.Equal("\uFFFD\uFFFD", stored.Str("data.s"));
+
         var deliveriesA = await a.Client.ListAllAsync("/v1/deliveries");
         var attemptsA = new List<string>();
         foreach (var delivery in deliveriesA)
@@ -99,6 +112,8 @@ public static class FuzzFixture
         var ownView = await (await a.Client.GetAsync("/v1/endpoints")).Content.ReadAsStringAsync();
         Assert.Contains(epA1.Str("id"), ownView, StringComparison.Ordinal);
         Assert.Contains(marker, ownView, StringComparison.Ordinal);
+
+        using var dashboard = await Dashboard.DashboardClient.SignInAsync(server.BaseUrl, b.AdminKey);
 
         List<string> tokens =
         [
@@ -140,6 +155,8 @@ public static class FuzzFixture
             OwnEventTypeWithSchema = typedB,
             OwnIdempotencyKey = idempotencyKey,
             ValidApplink = applink.Str("applink"),
+            DashboardCookie = dashboard.Cookies.GetCookieHeader(server.BaseUrl),
+            DashboardCsrf = dashboard.Csrf ?? throw new InvalidOperationException("The dashboard page had no CSRF token."),
         };
     }
 

@@ -34,17 +34,24 @@ public static class FuzzClass
     public const string BadMethod = "method.bad";
     public const string IdempotencyKey = "idempotency.bad_key";
     public const string UnknownPath = "path.unknown";
+    public const string LoneSurrogate = "json.lone_surrogate";
+    public const string OverlongNumber = "json.overlong_number";
+    public const string QuerySurrogate = "query.surrogate";
+    public const string BadChunking = "body.bad_chunking";
+    public const string FormSurrogate = "form.lone_surrogate";
+    public const string FormNumber = "form.bad_number";
+    public const string FormTooManyFields = "form.too_many_fields";
 
     /// <summary>Classes that send a (broken) request body; they apply to routes that read one.</summary>
     public static readonly string[] BodyClasses =
     [
         JsonTruncated, JsonTrailingGarbage, JsonNanInfinity, JsonBom, JsonInvalidUtf8, JsonDeepNesting, JsonHugeNumber,
         JsonDuplicateKeys, JsonNotObject, WrongType, UnknownField, HugeString, HugeArray, InvalidValue, EmptyBody, TooLarge,
-        WrongContentType,
+        WrongContentType, LoneSurrogate, OverlongNumber, BadChunking,
     ];
 
     /// <summary>Classes whose requests are large or slow to build; the random fill leaves them out to bound the run.</summary>
-    public static readonly HashSet<string> Expensive = [HugeString, HugeArray, TooLarge, JsonDeepNesting];
+    public static readonly HashSet<string> Expensive = [HugeString, HugeArray, TooLarge, JsonDeepNesting, FormTooManyFields];
 }
 
 /// <summary>What a route's path parameter names.</summary>
@@ -95,6 +102,12 @@ public sealed class FuzzRequest
 
     public bool Chunked { get; init; }
 
+    /// <summary>A chunked body framed by hand, sent after the headers exactly as given (bad sizes, missing CRLFs); <see cref="Body"/> is then null.</summary>
+    public byte[]? Framed { get; init; }
+
+    /// <summary>A dashboard page: its refusals are HTML pages, except those raised while reading the request (framing, form limits).</summary>
+    public bool Dashboard { get; init; }
+
     /// <summary>The statuses the contract allows for this request; null: anything below 500.</summary>
     public IReadOnlyCollection<int>? Expect { get; init; }
 
@@ -105,7 +118,7 @@ public sealed class FuzzRequest
 
     public string Describe()
     {
-        var body = Body is null ? "" : $" body({Body.Length} B)={Preview(Body)}";
+        var body = Framed is not null ? $" chunked framing={Preview(Framed)}" : Body is null ? "" : $" body({Body.Length} B)={Preview(Body)}";
         var auth = Authorization is null ? " [no Authorization]" : Authorization.StartsWith("Bearer hk_", StringComparison.Ordinal) ? "" : $" [Authorization: {Clip(Authorization, 60)}]";
         var type = ContentType is null ? "" : $" [Content-Type: {ContentType}]";
         var headers = string.Concat(Headers.Select(h => $" [{h.Name}: {Clip(h.Value, 60)}]"));
@@ -116,7 +129,7 @@ public sealed class FuzzRequest
     private static string Preview(byte[] body)
     {
         var text = Encoding.UTF8.GetString(body, 0, Math.Min(body.Length, 300));
-        return Clip(text.ReplaceLineEndings("\\n"), 300);
+        return Clip(text.Replace("\r", "\\r", StringComparison.Ordinal).ReplaceLineEndings("\\n"), 300);
     }
 
     private static string Clip(string text, int max) => text.Length <= max ? text : text[..max] + $"…[{text.Length} chars]";
@@ -176,4 +189,9 @@ public sealed record FuzzWorld
     public required string OwnEventTypeWithSchema { get; init; }
     public required string OwnIdempotencyKey { get; init; }
     public required string ValidApplink { get; init; }
+
+    /// <summary>The Cookie header of a dashboard session signed in with B's admin key, and its CSRF token.</summary>
+    public required string DashboardCookie { get; init; }
+
+    public required string DashboardCsrf { get; init; }
 }

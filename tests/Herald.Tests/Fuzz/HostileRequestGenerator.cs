@@ -80,6 +80,13 @@ public sealed class HostileRequestGenerator(FuzzWorld world, Random random)
                 {
                     Add(route.Name, FuzzClass.HeaderInjection, HeaderInjection(route, body));
                 }
+                Add(route.Name, FuzzClass.LoneSurrogate, LoneSurrogates(route, body));
+                Add(route.Name, FuzzClass.OverlongNumber, OverlongNumbers(route, body));
+                Add(route.Name, FuzzClass.BadChunking, BadChunking(route, "application/json", "[]", Status422, dashboard: false));
+            }
+            if (route.Method == "GET")
+            {
+                Add(route.Name, FuzzClass.QuerySurrogate, QuerySurrogates(route));
             }
             Add(route.Name, FuzzClass.AuthMissing, [() => Make(route, FuzzClass.AuthMissing, ValidBody(route), auth: null, expect: route.IsPublic ? Status200 : Status401)]);
             Add(route.Name, FuzzClass.AuthGarbage, AuthGarbage(route));
@@ -98,6 +105,10 @@ public sealed class HostileRequestGenerator(FuzzWorld world, Random random)
             {
                 Add(route.Name, FuzzClass.IdempotencyKey, IdempotencyKeys(route));
             }
+        }
+        foreach (var ((name, cls), makers) in DashboardForms())
+        {
+            Add(name, cls, makers);
         }
         foreach (var (name, makers) in UnknownPaths())
         {
@@ -143,7 +154,7 @@ public sealed class HostileRequestGenerator(FuzzWorld world, Random random)
     private FuzzRequest Make(
         RouteSpec route, string cls, byte[]? body, string? contentType = "application/json", string? path = null, string? auth = DefaultAuth,
         IReadOnlyCollection<int>? expect = null, bool raw = false, bool chunked = false, bool mayAccept = false, string note = "",
-        IReadOnlyList<(string, string)>? headers = null, string? method = null)
+        IReadOnlyList<(string, string)>? headers = null, string? method = null, byte[]? framed = null)
     {
         var key = auth == DefaultAuth ? (route.IsPublic ? null : Bearer(KeyFor(route))) : auth;
         return new FuzzRequest
@@ -153,13 +164,14 @@ public sealed class HostileRequestGenerator(FuzzWorld world, Random random)
             Method = method ?? route.Method,
             Path = path ?? OwnPath(route),
             Body = body,
-            ContentType = body is null ? null : contentType,
+            ContentType = body is null && framed is null ? null : contentType,
             Authorization = key,
             AsOperator = key is not null && key.Contains(world.OperatorKey, StringComparison.Ordinal),
             Headers = headers ?? [],
             // HttpClient stops reading once its upload fails, so a server that refuses a large body early looks like a broken connection.
-            Raw = raw || (key is not null && !Ascii(key)) || body?.Length > 900_000,
+            Raw = raw || framed is not null || (key is not null && !Ascii(key)) || body?.Length > 900_000,
             Chunked = chunked,
+            Framed = framed,
             Expect = expect,
             MayAccept = mayAccept,
             Note = note,
@@ -593,6 +605,233 @@ public sealed class HostileRequestGenerator(FuzzWorld world, Random random)
         {
             yield return () => Make(route, FuzzClass.HeaderInjection, Utf8(Text(JsonPaths.With(spec.Valid(Next()), path, value))),
                 expect: Status422, note: $"{path}={Text(value)}");
+        }
+    }
+
+    // ---- strings that are no UTF-16, numbers no double holds, broken chunked framing ----
+
+    private static readonly string[] Unpaired = ["\\ud800", "a\\udc00\\ud800b", "\\uDBFF", "x\\udfff", "\\ud83d\\u0041"];
+
+    private IEnumerable<Func<FuzzRequest>> LoneSurrogates(RouteSpec route, BodySpec spec)
+    {
+        var sample = spec.Valid(0);
+        var strings = Fields(spec, sample).Where(p => JsonPaths.Kind(p.Value) == JsonValueKind.String).Select(p => p.Path).ToList();
+        for (var i = 0; i < strings.Count; i++)
+        {
+            var path = strings[i];
+            var escape = Unpaired[i % Unpaired.Length];
+            yield return () => Make(route, FuzzClass.LoneSurrogate, Splice(spec.Valid(Next()), path, Utf8($"\"{escape}\"")), expect: Status422, note: $"{path}=\"{escape}\"");
+        }
+        foreach (var free in spec.Opaque.Where(o => sample.ContainsKey(o)))
+        {
+            // Free-form members are kept as JSON: an unpaired escape in a nested value and in a nested key.
+            yield return () => Make(route, FuzzClass.LoneSurrogate, Splice(spec.Valid(Next()), free, Utf8("{\"k\":[\"ok\",\"\\ud800\"]}")),
+                expect: Status422, note: $"{free}.k[1]=\"\\ud800\"");
+            yield return () => Make(route, FuzzClass.LoneSurrogate, Splice(spec.Valid(Next()), free, Utf8("{\"\\udc00\\ud800\":1}")),
+                expect: Status422, note: $"{free} has the key \"\\udc00\\ud800\"");
+        }
+        yield return () =>
+        {
+            var text = Text(spec.Valid(Next()));
+            return Make(route, FuzzClass.LoneSurrogate, Utf8("{\"\\ud800\":1," + text[1..]), expect: Status422, note: "a top-level key \"\\ud800\"");
+        };
+        if (route.Name == "POST /v1/events")
+        {
+            // A valid pair stays accepted.
+            yield return () => Make(route, FuzzClass.LoneSurrogate, Splice(spec.Valid(Next()), "data", Utf8("{\"s\":\"\\ud83d\\ude00\"}")),
+                expect: [202], mayAccept: true, note: "data.s is a valid pair");
+        }
+    }
+
+    private IEnumerable<Func<FuzzRequest>> OverlongNumbers(RouteSpec route, BodySpec spec)
+    {
+        var digits = "1" + new string('7', 399);
+        string[] refused = [digits, "-" + digits, "1e400", "-1e400", digits + ".5", digits + "e400"];
+        // Values a number field may well accept (they read as zero): sent only where what they create is tracked.
+        string[] zeroes = ["-0", "1e-400", "-0.0", "0e999", "0." + new string('0', 400) + "1"];
+        var fields = Fields(spec, spec.Valid(0)).Where(p => !IsFreeValue(spec, p.Path)).ToList();
+        for (var i = 0; i < fields.Count; i++)
+        {
+            var (path, value) = fields[i];
+            var number = refused[i % refused.Length];
+            yield return () => Make(route, FuzzClass.OverlongNumber, Splice(spec.Valid(Next()), path, Utf8(number)), expect: Status422, note: $"{path}={Clip(number)}");
+            if (JsonPaths.Kind(value) == JsonValueKind.Number)
+            {
+                foreach (var other in refused.Where(n => n != number))
+                {
+                    yield return () => Make(route, FuzzClass.OverlongNumber, Splice(spec.Valid(Next()), path, Utf8(other)), expect: Status422, note: $"{path}={Clip(other)}");
+                }
+                if (spec.Creates)
+                {
+                    foreach (var zero in zeroes)
+                    {
+                        yield return () => Make(route, FuzzClass.OverlongNumber, Splice(spec.Valid(Next()), path, Utf8(zero)), mayAccept: true, note: $"{path}={Clip(zero)}");
+                    }
+                }
+            }
+        }
+        // Free-form members keep their numbers as written; accepting them is fine where what is created is tracked.
+        foreach (var free in spec.Creates ? spec.Opaque.Where(o => spec.Valid(0).ContainsKey(o)) : [])
+        {
+            yield return () => Make(route, FuzzClass.OverlongNumber, Splice(spec.Valid(Next()), free, Utf8($"{{\"n\":{digits},\"e\":1e400,\"z\":-0,\"t\":1e-400}}")),
+                mayAccept: true, note: $"{free} holds overlong numbers");
+        }
+    }
+
+    private static string Clip(string text) => text.Length > 24 ? text[..12] + $"…[{text.Length} chars]" : text;
+
+    /// <summary>
+    /// Chunked bodies framed wrongly: sizes no number holds, that are no hex, negative, a chunk without its
+    /// CRLF or shorter than its size — refused with 400 while the body is read. Extensions and trailers are
+    /// valid framing around <paramref name="payload"/>, answered as that payload deserves.
+    /// </summary>
+    private IEnumerable<Func<FuzzRequest>> BadChunking(RouteSpec route, string contentType, string payload, int[] payloadExpect, bool dashboard)
+    {
+        var n = Encoding.ASCII.GetByteCount(payload).ToString("x", CultureInfo.InvariantCulture);
+        (string Note, string Wire, int[] Expect)[] framings =
+        [
+            ("size FFFFFFFFFFFFFFFFFFFF", $"FFFFFFFFFFFFFFFFFFFF\r\n{payload}\r\n0\r\n\r\n", Status400),
+            ("size 1" + new string('0', 30), $"1{new string('0', 30)}\r\n{payload}\r\n0\r\n\r\n", Status400),
+            ("size zz", $"zz\r\n{payload}\r\n0\r\n\r\n", Status400),
+            ("size -2", $"-2\r\n{payload}\r\n0\r\n\r\n", Status400),
+            ("size 0x2", $"0x{n}\r\n{payload}\r\n0\r\n\r\n", Status400),
+            ("no size", $"\r\n{payload}\r\n0\r\n\r\n", Status400),
+            ("missing CRLF after the data", $"{n}\r\n{payload}XX0\r\n\r\n", Status400),
+            ("chunk shorter than its size", $"{n}0\r\n{payload}\r\n0\r\n\r\n{new string('X', 16 * Convert.ToInt32(n, 16))}XX", Status400),
+            ("LF only", $"{n}\n{payload}\n0\n\n", [400, .. payloadExpect]),
+            ("extension", $"{n};name=value\r\n{payload}\r\n0\r\n\r\n", [400, .. payloadExpect]),
+            ("8 KB extension", $"{n};{new string('e', 8192)}\r\n{payload}\r\n0\r\n\r\n", [400, 431, .. payloadExpect]),
+            ("trailer", $"{n}\r\n{payload}\r\n0\r\nX-Trailer: 1\r\n\r\n", [400, .. payloadExpect]),
+        ];
+        foreach (var (note, wire, expect) in framings)
+        {
+            var bytes = Encoding.ASCII.GetBytes(wire);
+            yield return dashboard
+                ? () => DashboardRequest("DASH " + route.Name, route.Template, FuzzClass.BadChunking, null, expect, note, bytes)
+                : () => Make(route, FuzzClass.BadChunking, null, contentType: contentType, expect: expect, note: note, framed: bytes);
+        }
+    }
+
+    private IEnumerable<Func<FuzzRequest>> QuerySurrogates(RouteSpec route)
+    {
+        var basePath = OwnPath(route);
+        // Percent-encoded UTF-8 of surrogates (invalid UTF-8) and the JSON escape spelled out as text.
+        string[] values = ["%ED%A0%80", "%ED%B0%80%ED%A0%80", "%5Cud800", "%5Cudc00%5Cud800", "%F0%9F%98%80", "%ED%A0%BD%ED%B8%80"];
+        string[] names = route.IsList
+            ? route.Template switch
+            {
+                "/v1/events" => ["type", "resource_type", "resource_id", "cursor", "since"],
+                "/v1/deliveries" => ["endpoint_id", "event_id", "status", "cursor"],
+                _ => ["cursor", "limit"],
+            }
+            : ["q"];
+        foreach (var name in names)
+        {
+            foreach (var value in values)
+            {
+                yield return () => Make(route, FuzzClass.QuerySurrogate, null, path: basePath + "?" + name + "=" + value, raw: true,
+                    expect: route.IsList ? ListAnswers : null, note: $"{name}={value}");
+            }
+        }
+        yield return () => Make(route, FuzzClass.QuerySurrogate, null, path: basePath + "?%ED%A0%80=1&%5Cud800=2", raw: true,
+            expect: route.IsList ? ListAnswers : null, note: "surrogate names");
+    }
+
+    // ---- the dashboard's forms ----
+
+    private static readonly string[] DashboardPosts =
+    [
+        "/sign-in", "/sign-out", "/endpoints/new", "/endpoints/template-preview", "/endpoints/{ep}/edit", "/endpoints/{ep}/rotate", "/endpoints/{ep}/test",
+        "/endpoints/{ep}/enable", "/endpoints/{ep}/disable", "/endpoints/{ep}/recover", "/deliveries/{dlv}/retry",
+    ];
+
+    private FuzzRequest DashboardRequest(string name, string template, string cls, IEnumerable<(string Name, string Value)>? fields, int[]? expect, string note, byte[]? framed = null)
+    {
+        var path = template.Replace("{ep}", world.OwnIds[IdKind.Endpoint], StringComparison.Ordinal).Replace("{dlv}", world.OwnIds[IdKind.Delivery], StringComparison.Ordinal);
+        // Values are sent as given: they are already percent-encoded where meant to be (%ED%A0%80 is no UTF-8).
+        var body = fields is null ? null : Utf8(string.Join("&", fields.Prepend(("_csrf", world.DashboardCsrf)).Select(f => $"{Uri.EscapeDataString(f.Item1)}={f.Item2}")));
+        return new FuzzRequest
+        {
+            Route = name, Class = cls, Method = "POST", Path = path, Body = body, Framed = framed, Raw = true, Dashboard = true,
+            ContentType = "application/x-www-form-urlencoded", Headers = [("Cookie", world.DashboardCookie)], Expect = expect, Note = note,
+            MayAccept = template == "/endpoints/template-preview",
+        };
+    }
+
+    /// <summary>An endpoint form the dashboard would accept, as (field, percent-encoded value) pairs.</summary>
+    private (string, string)[] EndpointForm(int n) =>
+    [
+        ("name", $"fuzz-form-{n}"), ("url", Uri.EscapeDataString(world.QuietUrl)), ("format", "envelope"), ("retry.schedule", "5s"),
+        ("retry.jitter", "0.1"), ("delivery.mode", "immediate"), ("timeout", "15s"), ("ordering", "none"),
+    ];
+
+    private IEnumerable<((string Name, string Class), List<Func<FuzzRequest>>)> DashboardForms()
+    {
+        static (string, string)[] With((string Name, string Value)[] form, params (string Name, string Value)[] changes) =>
+            [.. form.Where(f => !changes.Any(c => c.Name == f.Name)), .. changes];
+        static string Enc(string text) => Uri.EscapeDataString(text);
+        foreach (var template in DashboardPosts)
+        {
+            var name = "DASH POST " + template;
+            var isEndpointForm = template is "/endpoints/new" or "/endpoints/{ep}/edit";
+            yield return ((name, FuzzClass.BadChunking), BadChunking(new RouteSpec("POST", template, null, Need.Admin, null, false), "application/x-www-form-urlencoded",
+                "x=1", Status403, dashboard: true).ToList()); // No CSRF token: a body that does get through changes nothing.
+            yield return ((name, FuzzClass.FormTooManyFields),
+            [
+                () => DashboardRequest(name, template, FuzzClass.FormTooManyFields, Enumerable.Range(0, 1100).Select(i => ($"f{i}", "v")), Status400, "1,100 fields"),
+                () => DashboardRequest(name, template, FuzzClass.FormTooManyFields, [("k", new string('v', 2_000_000))], [400, 413], "a 2 MB value"),
+            ]);
+            if (isEndpointForm)
+            {
+                string[] json =
+                [
+                    "{\"k\":\"\\ud800\"}", "{\"\\udc00\\ud800\":1}", "[\"\\uDBFF\"]", "{\"a\":{\"b\":\"x\\udfffy\"}}",
+                ];
+                var surrogates = new List<Func<FuzzRequest>>();
+                foreach (var text in json)
+                {
+                    surrogates.Add(() => DashboardRequest(name, template, FuzzClass.FormSurrogate, With(EndpointForm(Next()), ("metadata", Enc(text))), Status422, "metadata=" + text));
+                    surrogates.Add(() => DashboardRequest(name, template, FuzzClass.FormSurrogate, With(EndpointForm(Next()), ("filter", Enc("{\"data.s\":{\"$eq\":" + text + "}}"))), Status422, "filter holds " + text));
+                }
+                // Invalid UTF-8 in a form value reads as U+FFFD; with a refused field beside it nothing is stored either way.
+                surrogates.Add(() => DashboardRequest(name, template, FuzzClass.FormSurrogate,
+                    With(EndpointForm(Next()), ("headers[0].name", "X-A"), ("headers[0].value", "%ED%A0%80"), ("metadata", Enc("{\"k\":\"\\ud800\"}"))), Status422, "header value %ED%A0%80"));
+                surrogates.Add(() => DashboardRequest(name, template, FuzzClass.FormSurrogate,
+                    With(EndpointForm(Next()), ("name", "%ED%B0%80%ED%A0%80"), ("rate_limit", "NaN")), Status422, "name %ED%B0%80%ED%A0%80"));
+                surrogates.Add(() => DashboardRequest(name, template, FuzzClass.FormSurrogate,
+                    With(EndpointForm(Next()), ("format", "template"), ("template", Enc("{\"s\": \"\\ud800\", \"t\": {{ event.type | json }}}"))), Status422, "template writes \\ud800"));
+                yield return ((name, FuzzClass.FormSurrogate), surrogates);
+
+                var numbers = new List<Func<FuzzRequest>>();
+                foreach (var value in new[] { "NaN", "-NaN", "Infinity", "-Infinity", "1e400", "-1e400", "1" + new string('0', 400), "∞" })
+                {
+                    numbers.Add(() => DashboardRequest(name, template, FuzzClass.FormNumber, With(EndpointForm(Next()), ("rate_limit", Enc(value))), Status422, "rate_limit=" + Clip(value)));
+                    numbers.Add(() => DashboardRequest(name, template, FuzzClass.FormNumber, With(EndpointForm(Next()), ("retry.jitter", Enc(value))), Status422, "retry.jitter=" + Clip(value)));
+                }
+                yield return ((name, FuzzClass.FormNumber), numbers);
+            }
+            else if (template is "/endpoints/template-preview")
+            {
+                yield return ((name, FuzzClass.FormSurrogate),
+                [
+                    () => DashboardRequest(name, template, FuzzClass.FormSurrogate, [("template", Enc("{\"s\": \"\\ud800\"}"))], Status200, "template writes \\ud800"),
+                    () => DashboardRequest(name, template, FuzzClass.FormSurrogate, [("template", "%ED%A0%80"), ("name", "%ED%B0%80")], Status200, "invalid UTF-8"),
+                ]);
+            }
+            else if (template is "/endpoints/{ep}/recover")
+            {
+                yield return ((name, FuzzClass.FormSurrogate),
+                [
+                    () => DashboardRequest(name, template, FuzzClass.FormSurrogate, [("since", "%ED%A0%80"), ("until", Enc("\\ud800"))], [400, 422], "since %ED%A0%80"),
+                ]);
+            }
+            else if (template is "/sign-in")
+            {
+                yield return ((name, FuzzClass.FormSurrogate),
+                [
+                    () => DashboardRequest(name, template, FuzzClass.FormSurrogate, [("key", "hk_%ED%A0%80"), ("next", "/%ED%A0%80")], [401, 403], "key hk_%ED%A0%80"),
+                ]);
+            }
         }
     }
 

@@ -41,6 +41,38 @@ public static class RawHttp
         head.Append("\r\n");
 
         var writing = WriteAsync(stream, Encoding.UTF8.GetBytes(head.ToString()), body, chunked, cancellationToken);
+        return await ReadAsync(stream, writing, cancellationToken);
+    }
+
+    /// <summary>
+    /// Writes <paramref name="wire"/> exactly as given — request line, headers and a body framed by hand
+    /// (broken chunk sizes, missing CRLFs) — and reads the answer.
+    /// </summary>
+    public static async Task<WireResponse> SendBytesAsync(Uri baseUrl, byte[] wire, CancellationToken cancellationToken)
+    {
+        using var tcp = new TcpClient { NoDelay = true };
+        await tcp.ConnectAsync(baseUrl.Host, baseUrl.Port, cancellationToken);
+        await using var stream = tcp.GetStream();
+        return await ReadAsync(stream, stream.WriteAsync(wire, cancellationToken).AsTask(), cancellationToken);
+    }
+
+    /// <summary>The request line and headers of a request whose body the caller frames itself (chunked, Connection: close).</summary>
+    public static byte[] ChunkedHead(Uri baseUrl, string method, string rawPathAndQuery, IEnumerable<(string Name, string Value)> headers)
+    {
+        var head = new StringBuilder();
+        head.Append(CultureInfo.InvariantCulture, $"{method} {rawPathAndQuery} HTTP/1.1\r\n");
+        head.Append(CultureInfo.InvariantCulture, $"Host: {baseUrl.Host}:{baseUrl.Port}\r\n");
+        head.Append("Connection: close\r\n");
+        foreach (var (name, value) in headers)
+        {
+            head.Append(CultureInfo.InvariantCulture, $"{name}: {value}\r\n");
+        }
+        head.Append("Transfer-Encoding: chunked\r\n\r\n");
+        return Encoding.UTF8.GetBytes(head.ToString());
+    }
+
+    private static async Task<WireResponse> ReadAsync(NetworkStream stream, Task writing, CancellationToken cancellationToken)
+    {
         using var received = new MemoryStream();
         var buffer = new byte[65536];
         try

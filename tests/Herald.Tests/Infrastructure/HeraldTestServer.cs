@@ -58,7 +58,8 @@ public sealed class HeraldTestServer : IAsyncDisposable
         Action<HeraldOptions>? configure = null,
         TimeProvider? clock = null,
         IHostResolver? resolver = null,
-        string? dataDir = null)
+        string? dataDir = null,
+        Action<IServiceCollection>? services = null)
     {
         var owned = dataDir is null ? TempDir.Create("herald-test") : null;
         var options = new HeraldOptions
@@ -70,12 +71,13 @@ public sealed class HeraldTestServer : IAsyncDisposable
             Workers = 16,
         };
         configure?.Invoke(options);
-        var app = await HeraldServer.BuildAsync(options, TextWriter.Null, clock, services =>
+        var app = await HeraldServer.BuildAsync(options, TextWriter.Null, clock, collection =>
         {
             if (resolver is not null)
             {
-                services.AddSingleton(resolver);
+                collection.AddSingleton(resolver);
             }
+            services?.Invoke(collection);
         });
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
