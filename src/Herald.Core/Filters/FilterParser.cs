@@ -303,7 +303,9 @@ internal sealed class FilterParser
         {
             if (Regexes.TryGetValue((pattern, options), out var cached))
                 return cached;
-            var regex = new Regex(pattern, options, PayloadFilter.RegexTimeout);
+            // No match timeout on this engine: its time is linear in the value, which the body limit
+            // bounds, and a timeout would only make a busy machine drop matching events.
+            var regex = new Regex(pattern, options, Regex.InfiniteMatchTimeout);
             if (Regexes.Count >= RegexCacheCapacity)
                 Regexes.Clear();
             return Regexes.GetOrAdd((pattern, options), regex);

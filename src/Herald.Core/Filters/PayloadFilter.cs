@@ -31,8 +31,9 @@ public sealed class PayloadFilter
     public const int MaxListLength = 1000;
 
     /// <summary>
-    /// How long one <c>$regex</c> may run on one value before the whole filter is taken not to match.
-    /// Patterns run in linear time, so only a very long value can reach it.
+    /// How long one <c>$regex</c> on the classic engine (a pattern saved before backtracking
+    /// constructs were refused) may run on one value before the whole filter is taken not to match.
+    /// Patterns on the linear-time engine have no timeout.
     /// </summary>
     public static readonly TimeSpan RegexTimeout = TimeSpan.FromMilliseconds(50);
 

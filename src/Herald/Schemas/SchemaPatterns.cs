@@ -9,7 +9,7 @@ namespace Herald.Schemas;
 /// <remarks>
 /// Schemas are written by tenants and run on every publish, so a pattern must not be able to
 /// stall the server. Patterns run on the non-backtracking engine, whose matching is linear in the
-/// input; only those that need backtracking (backreferences, lookarounds) fall back to the
+/// input (bounded by the body limit, so no timeout); only those that need backtracking (backreferences, lookarounds) fall back to the
 /// classic engine, bounded by <see cref="MatchTimeout"/>. The dialect is .NET's, which agrees
 /// with ECMA-262 on what schemas use in practice.
 /// </remarks>
@@ -41,7 +41,9 @@ internal sealed class SchemaPattern
         {
             try
             {
-                return new SchemaPattern(text, new Regex(text, RegexOptions.NonBacktracking | RegexOptions.CultureInvariant, MatchTimeout));
+                // Linear in the input, which the body limit bounds: no timeout, which on a busy
+                // machine would refuse a valid publish.
+                return new SchemaPattern(text, new Regex(text, RegexOptions.NonBacktracking | RegexOptions.CultureInvariant, Regex.InfiniteMatchTimeout));
             }
             catch (NotSupportedException)
             {
