@@ -17,8 +17,13 @@ namespace Herald.Templates;
 /// </remarks>
 internal sealed class RenderBudget : IDisposable
 {
-    /// <summary>What one render may allocate. A legitimate 1 MiB body from a 1 MiB event allocates about 30 MiB.</summary>
-    public const long MaxAllocatedBytes = 128L * 1024 * 1024;
+    /// <summary>
+    /// What one render may allocate. DotLiquid allocates about 4 KiB per loop iteration, so a loop
+    /// writing out 20,000 objects of a 700 KB event allocates about 80 MiB: this leaves room for
+    /// three times that, and since nothing a render keeps can outgrow what it allocated, it also
+    /// bounds the memory a render holds.
+    /// </summary>
+    public const long MaxAllocatedBytes = 256L * 1024 * 1024;
 
     // Loops inside filters check every this many steps: often enough to stop within milliseconds,
     // rarely enough that the check costs nothing measurable.
