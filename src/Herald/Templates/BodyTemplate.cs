@@ -142,10 +142,6 @@ public sealed partial class BodyTemplate
     }
 
     /// <summary>
-    /// Renders; returns (body bytes, null) or (empty, reason) — e.g. "the template did not render
-    /// valid JSON: … at byte N", "the template took longer than 1 s", "the template failed: …".
-    /// </summary>
-    /// <summary>
     /// Renders on a render thread (<see cref="TemplateRenderer"/>), in <paramref name="organization"/>'s
     /// turn; the result is <see cref="Render"/>'s.
     /// </summary>
@@ -154,7 +150,9 @@ public sealed partial class BodyTemplate
 
     /// <summary>
     /// Renders on the calling thread, within the time and memory bounds (see docs/templates.md,
-    /// "Limits"). Callers in the server use <see cref="RenderAsync"/>, which runs it on a render thread.
+    /// "Limits"); returns (body bytes, null) or (empty, reason) — e.g. "the template did not render
+    /// valid JSON: … at byte N", "the template took longer than 1 s", "the template failed: …".
+    /// Callers in the server use <see cref="RenderAsync"/>, which runs it on a render thread.
     /// </summary>
     internal (byte[] Body, string? Error) Render(TemplateContext context)
     {
@@ -186,40 +184,38 @@ public sealed partial class BodyTemplate
         }
 
         var output = new BoundedWriter(MaxBodyBytes, static () => new BodyTooLargeException());
+        // One context per render: scopes, registers, filters and the cancellation are never shared.
+        var liquid = new Context(
+            [variables],
+            new Hash(),
+            new Hash { ["file_system"] = NoFileSystem.Instance },
+            ErrorsOutputMode.Rethrow,
+            MaxLoopIterations,
+            CultureInfo.InvariantCulture,
+            timeout.Token)
         {
-            // One context per render: scopes, registers, filters and the cancellation are never shared.
-            var liquid = new Context(
-                [variables],
-                new Hash(),
-                new Hash { ["file_system"] = NoFileSystem.Instance },
-                ErrorsOutputMode.Rethrow,
-                MaxLoopIterations,
-                CultureInfo.InvariantCulture,
-                timeout.Token)
-            {
-                SyntaxCompatibilityLevel = Syntax,
-            };
-            liquid.AddFilters(typeof(TemplateFilters));
-            try
-            {
-                _template.Render(output, RenderParameters.FromContext(liquid, CultureInfo.InvariantCulture));
-            }
-            catch (OperationCanceledException) when (timeout.IsCancellationRequested)
-            {
-                return ([], $"the template took longer than {RenderTimeout.TotalSeconds:0.###} s");
-            }
-            catch (BodyTooLargeException)
-            {
-                return ([], TooLarge);
-            }
-            catch (RenderLimitException)
-            {
-                throw;
-            }
-            catch (Exception ex)
-            {
-                return ([], $"the template failed: {Reason(ex)}");
-            }
+            SyntaxCompatibilityLevel = Syntax,
+        };
+        liquid.AddFilters(typeof(TemplateFilters));
+        try
+        {
+            _template.Render(output, RenderParameters.FromContext(liquid, CultureInfo.InvariantCulture));
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            return ([], $"the template took longer than {RenderTimeout.TotalSeconds:0.###} s");
+        }
+        catch (BodyTooLargeException)
+        {
+            return ([], TooLarge);
+        }
+        catch (RenderLimitException)
+        {
+            throw;
+        }
+        catch (Exception ex)
+        {
+            return ([], $"the template failed: {Reason(ex)}");
         }
 
         var body = Encoding.UTF8.GetBytes(output.ToString());

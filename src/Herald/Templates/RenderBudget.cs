@@ -1,5 +1,4 @@
 using System.Collections;
-using System.Globalization;
 using System.Text;
 
 namespace Herald.Templates;
@@ -189,6 +188,4 @@ internal static class FilterGuard
     }
 
     public static int Utf8Length(string input) => Encoding.UTF8.GetByteCount(input);
-
-    public static string Text(object? value) => Convert.ToString(value, CultureInfo.InvariantCulture) ?? "";
 }

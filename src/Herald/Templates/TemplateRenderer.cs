@@ -154,16 +154,21 @@ internal sealed class TemplateRenderer
                 continue;
             }
             var started = Environment.TickCount64;
+            (byte[] Body, string? Error) result;
             try
             {
-                work.Done.TrySetResult(work.Template.Render(work.Context));
+                result = work.Template.Render(work.Context);
             }
             catch (Exception ex)
             {
                 // Render returns every template failure as its error; anything else goes to the caller.
+                Rendered(work.Organization, Environment.TickCount64 - started);
                 work.Done.TrySetException(ex);
+                continue;
             }
+            // The organization's render time is known before its caller hears back and sends more.
             Rendered(work.Organization, Environment.TickCount64 - started);
+            work.Done.TrySetResult(result);
         }
     }
 
