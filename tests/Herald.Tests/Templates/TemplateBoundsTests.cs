@@ -286,6 +286,11 @@ public sealed class TemplateBoundsTests
         // What opens in a comment closes with it; raw bodies are text to DotLiquid and are not counted.
         Assert.True(BodyTemplate.TryParse("{% comment %}" + Repeat("{% if true %}", 80) + "{% endcomment %}" + Repeat("{% if true %}", 80) + Repeat("{% endif %}", 80) + "{}", out _, out error), error);
         Assert.True(BodyTemplate.TryParse("{% raw %}" + nested + "{% endraw %}", out _, out error), error);
+        // DotLiquid really keeps a raw body as text: 5,000 levels parsed recursively would overflow the stack.
+        Assert.True(BodyTemplate.TryParse("\"{% raw %}" + Repeat("{%if true%}", 5000) + "{% endraw %}\"", out var raw, out error), error);
+        var (body, renderError) = raw.Render(Context());
+        Assert.Null(renderError);
+        Assert.Equal("\"" + Repeat("{%if true%}", 5000) + "\"", Encoding.UTF8.GetString(body));
     }
 
     [Fact]
