@@ -306,7 +306,7 @@ internal static class EndpointPages
         }
         if (action == "preview")
         {
-            return FormPage(user, existing, form, new ValidationErrors(), RenderPreview(form["template"], form["name"], form["url"], existing?.Id), 200);
+            return FormPage(user, existing, form, new ValidationErrors(), await RenderPreviewAsync(form["template"], form["name"], form["url"], existing?.Id, user.Caller.OrgId, context.RequestAborted), 200);
         }
 
         var formErrors = new ValidationErrors();
@@ -452,21 +452,23 @@ internal static class EndpointPages
     private static async Task<IResult> Preview(HttpRequest request, HttpResponse response)
     {
         var form = await request.ReadFormAsync(request.HttpContext.RequestAborted);
-        var (body, error) = RenderTemplate(form["template"].ToString(), form["name"].ToString(), form["url"].ToString(), null);
+        var (body, error) = await RenderTemplateAsync(form["template"].ToString(), form["name"].ToString(), form["url"].ToString(), null,
+            request.HttpContext.User().Caller.OrgId, request.HttpContext.RequestAborted);
         response.Headers.CacheControl = "no-store";
         return Results.Json(new PreviewResult(body, error), DashboardPreviewJson.Default.PreviewResult);
     }
 
     internal sealed record PreviewResult(string? Body, string? Error);
 
-    private static Markup RenderPreview(string template, string name, string url, string? endpointId)
+    private static async Task<Markup> RenderPreviewAsync(string template, string name, string url, string? endpointId, string organization, CancellationToken cancellationToken)
     {
-        var (body, error) = RenderTemplate(template, name, url, endpointId);
+        var (body, error) = await RenderTemplateAsync(template, name, url, endpointId, organization, cancellationToken);
         return error is null ? H($"{body}") : H($"Error: {error}");
     }
 
     /// <summary>The sample event of the preview (the envelope example of DESIGN §4).</summary>
-    internal static (string? Body, string? Error) RenderTemplate(string template, string name, string url, string? endpointId)
+    /// <remarks>Rendered on a render thread in the organization's turn, like a delivery's body.</remarks>
+    internal static async Task<(string? Body, string? Error)> RenderTemplateAsync(string template, string name, string url, string? endpointId, string organization, CancellationToken cancellationToken)
     {
         if (!BodyTemplate.TryParse(template, out var parsed, out var parseError))
         {
@@ -477,7 +479,7 @@ internal static class EndpointPages
             """{"type":"user","id":"user_bb5b6ba0","name":"John Smith"}""", "inspection", "audit_7e9ee886",
             """{"audit_id":"audit_7e9ee886","score":0}"""u8.ToArray(),
             endpointId ?? "ep_01KSAMPLE0000000000000000", name, url, "dlv_01KSAMPLE0000000000000000", 1);
-        var (bytes, renderError) = parsed.Render(context);
+        var (bytes, renderError) = await parsed.RenderAsync(context, organization, cancellationToken);
         if (renderError is not null)
         {
             return (null, renderError);

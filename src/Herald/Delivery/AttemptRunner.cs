@@ -50,7 +50,7 @@ public sealed class AttemptRunner(
     private async Task<IReadOnlyList<Attempt>> SendAsync(Endpoint endpoint, IReadOnlyList<ClaimedDelivery> deliveries, string messageId, bool manual, CancellationToken cancellationToken, Action? onAnswered)
     {
         var startedAt = time.GetUtcNow();
-        var payload = BuildBody(endpoint, deliveries);
+        var payload = await BuildBodyAsync(endpoint, deliveries, cancellationToken);
         var request = BuildRequest(messageId, endpoint, payload.Body, startedAt);
         // A body that cannot be built fails the attempt before anything is sent; the log shows why.
         var result = payload.Error is null
@@ -106,17 +106,17 @@ public sealed class AttemptRunner(
     }
 
     /// <summary>One payload, or for a batch endpoint a JSON array of them (a single resend is an array of one).</summary>
-    private static PayloadResult BuildBody(Endpoint endpoint, IReadOnlyList<ClaimedDelivery> deliveries)
+    private static async ValueTask<PayloadResult> BuildBodyAsync(Endpoint endpoint, IReadOnlyList<ClaimedDelivery> deliveries, CancellationToken cancellationToken)
     {
         if (!Fanout.IsBatch(endpoint.Spec))
         {
-            return Payloads.Build(endpoint, deliveries[0].Event, deliveries[0].Id, deliveries[0].AttemptCount + 1);
+            return await Payloads.BuildAsync(endpoint, deliveries[0].Event, deliveries[0].Id, deliveries[0].AttemptCount + 1, cancellationToken);
         }
         using var buffer = new MemoryStream();
         buffer.WriteByte((byte)'[');
         for (var i = 0; i < deliveries.Count; i++)
         {
-            var item = Payloads.Build(endpoint, deliveries[i].Event, deliveries[i].Id, deliveries[i].AttemptCount + 1);
+            var item = await Payloads.BuildAsync(endpoint, deliveries[i].Event, deliveries[i].Id, deliveries[i].AttemptCount + 1, cancellationToken);
             if (item.Error is not null)
             {
                 return new PayloadResult([], $"delivery {deliveries[i].Id}: {item.Error}");

@@ -16,17 +16,20 @@ public static class Payloads
     // Parsed templates by source text: shared by every endpoint with the same template, parsed once.
     private static readonly ConcurrentDictionary<string, BodyTemplate> Templates = new(StringComparer.Ordinal);
 
-    /// <summary>The body for one delivery, or the reason none can be built (the attempt fails with it).</summary>
-    public static PayloadResult Build(Endpoint endpoint, HeraldEvent evt, string deliveryId, int attempt) => endpoint.Spec.Format switch
+    /// <summary>
+    /// The body for one delivery, or the reason none can be built (the attempt fails with it). A
+    /// template is rendered on a render thread, in the endpoint's organization's turn.
+    /// </summary>
+    public static ValueTask<PayloadResult> BuildAsync(Endpoint endpoint, HeraldEvent evt, string deliveryId, int attempt, CancellationToken cancellationToken) => endpoint.Spec.Format switch
     {
         // The published bytes, untouched: a CyberTracker receiver gets exactly what the device sent.
-        "raw" => new PayloadResult(evt.Data, null),
-        "ushahidi" => Ushahidi(endpoint, evt),
-        "template" => Template(endpoint, evt, deliveryId, attempt),
-        _ => new PayloadResult(Envelope(evt, endpoint.Id, deliveryId), null),
+        "raw" => ValueTask.FromResult(new PayloadResult(evt.Data, null)),
+        "ushahidi" => ValueTask.FromResult(Ushahidi(endpoint, evt)),
+        "template" => TemplateAsync(endpoint, evt, deliveryId, attempt, cancellationToken),
+        _ => ValueTask.FromResult(new PayloadResult(Envelope(evt, endpoint.Id, deliveryId), null)),
     };
 
-    private static PayloadResult Template(Endpoint endpoint, HeraldEvent evt, string deliveryId, int attempt)
+    private static async ValueTask<PayloadResult> TemplateAsync(Endpoint endpoint, HeraldEvent evt, string deliveryId, int attempt, CancellationToken cancellationToken)
     {
         var source = endpoint.Spec.Template!;
         if (!Templates.TryGetValue(source, out var template))
@@ -45,7 +48,7 @@ public static class Payloads
             evt.Id, evt.Type, Times.Format(evt.OccurredAt ?? evt.CreatedAt), evt.TriggeredByJson,
             evt.Resource?.Type, evt.Resource?.Id, evt.Data,
             endpoint.Id, endpoint.Spec.Name, endpoint.Spec.Url, deliveryId, attempt);
-        var (body, renderError) = template.Render(context);
+        var (body, renderError) = await template.RenderAsync(context, endpoint.OrgId, cancellationToken);
         return new PayloadResult(body, renderError);
     }
 

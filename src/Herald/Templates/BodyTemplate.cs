@@ -1,6 +1,8 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
+using System.Numerics;
 using System.Reflection;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -50,7 +52,23 @@ public sealed partial class BodyTemplate
 
     private readonly Template _template;
 
+    static BodyTemplate()
+    {
+        // Process-wide, but DotLiquid is only used here: its capture and ifchanged collect into
+        // writers that grow without limit, these into bounded ones (see BoundedTags). DotLiquid
+        // registers its own tags when its Liquid class is first used, which would replace these.
+        RuntimeHelpers.RunClassConstructor(typeof(Liquid).TypeHandle);
+        Template.RegisterTag<BoundedCapture>("capture");
+        Template.RegisterTag<BoundedIfChanged>("ifchanged");
+    }
+
     private BodyTemplate(Template template) => _template = template;
+
+    /// <summary>Filter names a render knows: Herald's (TemplateFilters), which include every standard one.</summary>
+    private static readonly HashSet<string> FilterNames = typeof(TemplateFilters)
+        .GetMethods(BindingFlags.Public | BindingFlags.Static)
+        .Select(method => Template.NamingConvention.GetMemberName(method.Name))
+        .ToHashSet(StringComparer.Ordinal);
 
     /// <summary>The §4 envelope as a template: rendering it gives the body of format <c>envelope</c>.</summary>
     public static string EnvelopeTemplate { get; } = """
@@ -88,11 +106,22 @@ public sealed partial class BodyTemplate
             error = $"the {include.Groups[1].Value} tag is not supported: a template cannot read other templates";
             return false;
         }
+        // tablerow writes HTML table rows, and collects each cell in a writer that grows without limit.
+        if (TableRowTag().IsMatch(source))
+        {
+            error = "the tablerow tag is not supported: it writes HTML tables, not JSON";
+            return false;
+        }
         // DotLiquid parses nested blocks recursively: a 64 KiB template of nested for loops overflows
         // the stack at parse time, which no catch survives and which would end the whole process.
         if (Nesting(source) > MaxNesting)
         {
             error = $"the template nests blocks more than {MaxNesting} deep";
+            return false;
+        }
+        if (Markups(source) is var markups && (UnknownFilter(markups) ?? OversizedRange(markups)) is { } refused)
+        {
+            error = refused;
             return false;
         }
         try
@@ -113,12 +142,36 @@ public sealed partial class BodyTemplate
     }
 
     /// <summary>
-    /// Renders; returns (body bytes, null) or (empty, reason) — e.g. "the template did not render
-    /// valid JSON: … at byte N", "the template took longer than 1 s", "the template failed: …".
+    /// Renders on a render thread (<see cref="TemplateRenderer"/>), in <paramref name="organization"/>'s
+    /// turn; the result is <see cref="Render"/>'s.
     /// </summary>
-    public (byte[] Body, string? Error) Render(TemplateContext context)
+    public Task<(byte[] Body, string? Error)> RenderAsync(TemplateContext context, string organization, CancellationToken cancellationToken) =>
+        TemplateRenderer.Shared.RenderAsync(this, context, organization, cancellationToken);
+
+    /// <summary>
+    /// Renders on the calling thread, within the time and memory bounds (see docs/templates.md,
+    /// "Limits"); returns (body bytes, null) or (empty, reason) — e.g. "the template did not render
+    /// valid JSON: … at byte N", "the template took longer than 1 s", "the template failed: …".
+    /// Callers in the server use <see cref="RenderAsync"/>, which runs it on a render thread.
+    /// </summary>
+    internal (byte[] Body, string? Error) Render(TemplateContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        using var timeout = new CancellationTokenSource(RenderTimeout);
+        // Started before the variables are read: parsing the event's data is part of the render's memory.
+        using var budget = RenderBudget.Start(timeout.Token);
+        try
+        {
+            return Render(context, timeout);
+        }
+        catch (RenderLimitException ex)
+        {
+            return ([], ex.Message);
+        }
+    }
+
+    private (byte[] Body, string? Error) Render(TemplateContext context, CancellationTokenSource timeout)
+    {
         Hash variables;
         try
         {
@@ -130,38 +183,39 @@ public sealed partial class BodyTemplate
             return ([], $"the event cannot be read as JSON: {ex.Message}");
         }
 
-        var output = new BoundedWriter(MaxBodyBytes);
-        using (var timeout = new CancellationTokenSource(RenderTimeout))
+        var output = new BoundedWriter(MaxBodyBytes, static () => new BodyTooLargeException());
+        // One context per render: scopes, registers, filters and the cancellation are never shared.
+        var liquid = new Context(
+            [variables],
+            new Hash(),
+            new Hash { ["file_system"] = NoFileSystem.Instance },
+            ErrorsOutputMode.Rethrow,
+            MaxLoopIterations,
+            CultureInfo.InvariantCulture,
+            timeout.Token)
         {
-            // One context per render: scopes, registers, filters and the cancellation are never shared.
-            var liquid = new Context(
-                [variables],
-                new Hash(),
-                new Hash { ["file_system"] = NoFileSystem.Instance },
-                ErrorsOutputMode.Rethrow,
-                MaxLoopIterations,
-                CultureInfo.InvariantCulture,
-                timeout.Token)
-            {
-                SyntaxCompatibilityLevel = Syntax,
-            };
-            liquid.AddFilters(typeof(TemplateFilters));
-            try
-            {
-                _template.Render(output, RenderParameters.FromContext(liquid, CultureInfo.InvariantCulture));
-            }
-            catch (OperationCanceledException) when (timeout.IsCancellationRequested)
-            {
-                return ([], $"the template took longer than {RenderTimeout.TotalSeconds:0.###} s");
-            }
-            catch (BodyTooLargeException)
-            {
-                return ([], TooLarge);
-            }
-            catch (Exception ex)
-            {
-                return ([], $"the template failed: {Reason(ex)}");
-            }
+            SyntaxCompatibilityLevel = Syntax,
+        };
+        liquid.AddFilters(typeof(TemplateFilters));
+        try
+        {
+            _template.Render(output, RenderParameters.FromContext(liquid, CultureInfo.InvariantCulture));
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            return ([], $"the template took longer than {RenderTimeout.TotalSeconds:0.###} s");
+        }
+        catch (BodyTooLargeException)
+        {
+            return ([], TooLarge);
+        }
+        catch (RenderLimitException)
+        {
+            throw;
+        }
+        catch (Exception ex)
+        {
+            return ([], $"the template failed: {Reason(ex)}");
         }
 
         var body = Encoding.UTF8.GetBytes(output.ToString());
@@ -192,26 +246,35 @@ public sealed partial class BodyTemplate
 
     /// <summary>
     /// How deep the template's blocks nest, counted the way DotLiquid's parser will recurse: block
-    /// tags open a level, end tags close one, and raw/comment bodies are skipped up to their end tag
-    /// because DotLiquid does not parse them. Tags inside output strings count too (safe side).
+    /// tags open a level, end tags close one. Raw bodies are skipped up to their end tag (DotLiquid
+    /// keeps them as text). Comment bodies are counted too, although DotLiquid 2.3 keeps them as text
+    /// as well: a parser that did recurse into them would overflow the stack, so the limit does not
+    /// depend on it; what opens inside a comment closes with it. Tags inside output strings count
+    /// too (safe side).
     /// </summary>
     private static int Nesting(string source)
     {
-        int depth = 0, deepest = 0;
-        string? skipUntil = null;
+        int depth = 0, deepest = 0, beforeComment = -1;
+        var inRaw = false;
         foreach (Match tag in TagName().Matches(source))
         {
             var name = tag.Groups[1].Value;
-            if (skipUntil is not null)
+            if (inRaw)
             {
-                if (name == skipUntil)
-                {
-                    skipUntil = null;
-                }
+                inRaw = name != "endraw";
             }
-            else if (name is "raw" or "comment")
+            else if (name == "raw")
             {
-                skipUntil = "end" + name;
+                inRaw = true;
+            }
+            else if (name == "comment" && beforeComment < 0)
+            {
+                beforeComment = depth;
+            }
+            else if (name == "endcomment" && beforeComment >= 0)
+            {
+                depth = beforeComment;
+                beforeComment = -1;
             }
             else if (name.StartsWith("end", StringComparison.Ordinal))
             {
@@ -228,6 +291,100 @@ public sealed partial class BodyTemplate
 
     [GeneratedRegex(@"\{%-?\s*(\w+)")]
     private static partial Regex TagName();
+
+    [GeneratedRegex(@"\{%-?\s*tablerow\b")]
+    private static partial Regex TableRowTag();
+
+    /// <summary>
+    /// The markup of every output (<c>{{ … }}</c>) and tag (<c>{% … %}</c>) DotLiquid will parse, as
+    /// (tag name or null for an output, markup): raw and comment bodies are left out, as DotLiquid
+    /// keeps them as text. Quoted strings are read whole, so a "}}" or "%}" inside one does not end
+    /// the markup, as in DotLiquid's 2.2 tokenizer.
+    /// </summary>
+    private static List<(string? Tag, string Markup)> Markups(string source)
+    {
+        var markups = new List<(string?, string)>();
+        string? skipUntil = null;
+        foreach (Match token in MarkupToken().Matches(source))
+        {
+            var tag = token.Groups["tag"].Success ? token.Groups["tag"].Value : null;
+            if (skipUntil is not null)
+            {
+                skipUntil = tag == skipUntil ? null : skipUntil;
+            }
+            else if (tag is "raw" or "comment")
+            {
+                skipUntil = "end" + tag;
+            }
+            else
+            {
+                markups.Add((tag, token.Groups["markup"].Value));
+            }
+        }
+        return markups;
+    }
+
+    [GeneratedRegex("""\{\{-?(?<markup>(?:"[^"]*"|'[^']*'|[^"'}]|\}(?!\}))*?)-?\}\}|\{%-?\s*(?<tag>\w+)(?<markup>(?:"[^"]*"|'[^']*'|[^"'%]|%(?!\}))*?)-?%\}""", RegexOptions.Singleline)]
+    private static partial Regex MarkupToken();
+
+    /// <summary>
+    /// The first filter no render knows, found when saved rather than when an attempt reaches it.
+    /// Outputs and <c>assign</c> are where DotLiquid calls filters; their markup is read by DotLiquid's
+    /// own <see cref="Variable"/> parser, so the names are those a render would look up.
+    /// </summary>
+    private static string? UnknownFilter(List<(string? Tag, string Markup)> markups)
+    {
+        foreach (var (tag, markup) in markups)
+        {
+            var expression = tag switch
+            {
+                null => markup,
+                "assign" when AssignValue().Match(markup) is { Success: true } assign => assign.Groups[1].Value,
+                _ => null,
+            };
+            if (expression is null)
+            {
+                continue;
+            }
+            foreach (var filter in new Variable(expression).Filters)
+            {
+                if (!FilterNames.Contains(filter.Name))
+                {
+                    return $"unknown filter '{Shorten(filter.Name)}'";
+                }
+            }
+        }
+        return null;
+    }
+
+    // DotLiquid's assign: a variable, '=', then an expression with filters.
+    [GeneratedRegex(@"^\s*\(?[\w\-\.\[\]]+\)?\s*=\s*(.*)$", RegexOptions.Singleline)]
+    private static partial Regex AssignValue();
+
+    /// <summary>
+    /// A literal range with more items than a loop may iterate: every loop over it or filter given it
+    /// fails, so it is refused when saved. Ranges with variable bounds are bounded when rendered.
+    /// </summary>
+    private static string? OversizedRange(List<(string? Tag, string Markup)> markups)
+    {
+        foreach (var (_, markup) in markups)
+        {
+            foreach (Match range in RangeLiteral().Matches(QuotedString().Replace(markup, "")))
+            {
+                if (BigInteger.Parse(range.Groups[2].Value, CultureInfo.InvariantCulture) - BigInteger.Parse(range.Groups[1].Value, CultureInfo.InvariantCulture) + 1 > MaxLoopIterations)
+                {
+                    return $"the range {Shorten(range.Value)} has more than {MaxLoopIterations.ToString("N0", CultureInfo.InvariantCulture)} items, the most a loop may iterate";
+                }
+            }
+        }
+        return null;
+    }
+
+    [GeneratedRegex(@"\((-?\d+)\.\.(-?\d+)\)")]
+    private static partial Regex RangeLiteral();
+
+    [GeneratedRegex("""("[^"]*"|'[^']*')""")]
+    private static partial Regex QuotedString();
 
     /// <summary>Null when <paramref name="body"/> is one JSON value, else what is wrong and where.</summary>
     private static string? ValidJson(byte[] body)
@@ -286,50 +443,4 @@ public sealed partial class BodyTemplate
     }
 
     private sealed class BodyTooLargeException : Exception;
-
-    /// <summary>
-    /// Collects the output and stops the render as soon as it passes the body limit, instead of
-    /// letting a loop fill memory first. Counts UTF-16 characters (never more than UTF-8 bytes); the
-    /// exact byte limit is checked once the body is encoded.
-    /// </summary>
-    private sealed class BoundedWriter(int maxChars) : TextWriter(CultureInfo.InvariantCulture)
-    {
-        private readonly StringBuilder _text = new();
-
-        public override Encoding Encoding => Encoding.UTF8;
-
-        public override void Write(char value)
-        {
-            Reserve(1);
-            _text.Append(value);
-        }
-
-        public override void Write(char[] buffer, int index, int count)
-        {
-            Reserve(count);
-            _text.Append(buffer, index, count);
-        }
-
-        public override void Write(ReadOnlySpan<char> buffer)
-        {
-            Reserve(buffer.Length);
-            _text.Append(buffer);
-        }
-
-        public override void Write(string? value)
-        {
-            Reserve(value?.Length ?? 0);
-            _text.Append(value);
-        }
-
-        public override string ToString() => _text.ToString();
-
-        private void Reserve(int count)
-        {
-            if ((long)_text.Length + count > maxChars)
-            {
-                throw new BodyTooLargeException();
-            }
-        }
-    }
 }

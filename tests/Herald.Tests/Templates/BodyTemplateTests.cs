@@ -439,7 +439,8 @@ public sealed class BodyTemplateTests
     {
         var clock = Stopwatch.StartNew();
 
-        var error = RenderError("{% for i in (1..100000000) %}x{% endfor %}", Context("{}"));
+        // A literal range this long is refused when saved (TemplateBoundsTests); a computed one is not.
+        var error = RenderError("{% assign n = 100000000 %}{% for i in (1..n) %}x{% endfor %}", Context("{}"));
 
         // DotLiquid counts the range before the first iteration; on a busy machine the clock may win.
         Assert.Contains(error, new[] { "the template failed: Render Error - Maximum number of iterations 1000000 exceeded", "the template took longer than 1 s" });
@@ -516,11 +517,11 @@ public sealed class BodyTemplateTests
     }
 
     [Fact]
-    public void Render_NamesAnUnknownFilter()
+    public void TryParse_NamesAnUnknownFilter()
     {
-        var error = RenderError("""{"type": {{ event.type | jsn }}}""", Context("{}"));
+        Assert.False(BodyTemplate.TryParse("""{"type": {{ event.type | jsn }}}""", out _, out var error));
 
-        Assert.Equal("the template failed: unknown filter 'jsn'", error);
+        Assert.Equal("unknown filter 'jsn'", error);
     }
 
     [Fact]
