@@ -74,6 +74,7 @@ public static class HeraldServer
             builder.WebHost.ConfigureKestrel(k =>
             {
                 k.AddServerHeader = false;
+                k.ConfigureEndpointDefaults(listen => listen.UseProblemRejections());
                 // Long enough that an absurd id reaches Herald and gets a problem+json 404, not Kestrel's bare 414.
                 k.Limits.MaxRequestLineSize = 64 * 1024;
                 // Bodies are read with their own limits; this only stops absurd uploads early.

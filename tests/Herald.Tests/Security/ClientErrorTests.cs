@@ -74,17 +74,39 @@ public sealed class ClientErrorTests
             AssertProblem(response, what);
         }
 
-        // Kestrel refuses a NUL in the path before Herald runs: its own empty 400, and no error in the log either.
+        // Requests Kestrel refuses before Herald runs get the same problem+json, with the status Kestrel chose.
+        foreach (var (name, wire, status) in KestrelRejected(herald.BaseUrl.Authority, herald.AdminKey))
+        {
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            var response = await RawHttp.SendBytesAsync(herald.BaseUrl, Encoding.ASCII.GetBytes(wire), cts.Token);
+            var what = $"{name}: {response.Status} {response.ContentType} {response.BodyText}";
+            answers.Add(what);
+            Assert.True(response.Status == status, what);
+            AssertProblem(response, what);
+        }
+
+        // The connection still serves well-formed requests normally afterwards.
         using (var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
         {
-            var response = await RawHttp.SendAsync(herald.BaseUrl, "GET", "/v1/events/%00", [auth], null, chunked: false, cts.Token);
-            Assert.Equal(400, response.Status);
+            var response = await RawHttp.SendAsync(herald.BaseUrl, "GET", "/v1/events", [auth], null, chunked: false, cts.Token);
+            Assert.Equal(200, response.Status);
         }
 
         Assert.Equal(0, await herald.StopAsync());
         var errors = herald.OutputLines.Where(l => l.StartsWith("fail:", StringComparison.Ordinal) || l.StartsWith("crit:", StringComparison.Ordinal)
             || l.TrimStart().StartsWith("at ", StringComparison.Ordinal)).ToList();
         Assert.True(errors.Count == 0, $"The log has error lines or stack traces for client mistakes:\n{string.Join('\n', errors.Take(20))}\n\nanswers:\n{string.Join('\n', answers)}");
+    }
+
+    private static IEnumerable<(string Name, string Wire, int Status)> KestrelRejected(string host, string key)
+    {
+        var auth = $"Authorization: Bearer {key}\r\n";
+        yield return ("NUL (%00) in the path", $"GET /v1/events/%00 HTTP/1.1\r\nHost: {host}\r\n{auth}Connection: close\r\n\r\n", 400);
+        yield return ("NUL (%00) in a dashboard path", $"GET /endpoints/%00 HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n", 400);
+        yield return ("request line without a version", $"GET /v1/events\r\nHost: {host}\r\n\r\n", 505);
+        yield return ("header line without a colon", $"GET /v1/events HTTP/1.1\r\nHost: {host}\r\nBroken header\r\n\r\n", 400);
+        yield return ("Content-Length that is no number", $"POST /v1/events HTTP/1.1\r\nHost: {host}\r\n{auth}Content-Length: x\r\n\r\n", 400);
+        yield return ("headers past the size limit", $"GET /v1/events HTTP/1.1\r\nHost: {host}\r\nX-Big: {new string('a', 40 * 1024)}\r\n\r\n", 431);
     }
 
     private static void AssertProblem(WireResponse response, string what)
