@@ -44,6 +44,13 @@ public sealed partial class HeraldStore
     {
         var (listed, listedIds) = PendingEndpoints();
         var turn = Interlocked.Increment(ref _claimTurn);
+        var skipping = skipOrgs is { Count: > 0 };
+        if (skipping && _dialect.OwnsDatabaseAlone && !listed.Any(e => e.DueAt <= Now && !skipOrgs!.Contains(e.OrgId)))
+        {
+            // Nothing another organization could have: no write transaction for nothing (this
+            // claim runs whenever a worker frees while every worker is taken).
+            return Task.FromResult<IReadOnlyList<ClaimedDelivery>>([]);
+        }
         return WriteAsync<IReadOnlyList<ClaimedDelivery>>((c, t) =>
         {
             var now = Now;
@@ -55,7 +62,6 @@ public sealed partial class HeraldStore
             {
                 _pendingStale = true;
             }
-            var skipping = skipOrgs is { Count: > 0 };
             var due = listed
                 .Where(e => e.DueAt <= now && !(skipping && skipOrgs!.Contains(e.OrgId)))
                 .Select(e => (e.OrgId, e.EndpointId))
