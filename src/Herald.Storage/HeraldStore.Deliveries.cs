@@ -397,6 +397,7 @@ public sealed partial class HeraldStore
     public Task<int> RecoverAsync(string orgId, string endpointId, bool endpointEnabled, DateTimeOffset since, DateTimeOffset until) => WriteAsync((c, t) =>
     {
         Notify(c, t, StoreNotifications.Work);
+        PendingWorkChanged();
         return c.Execute(t, """
             UPDATE deliveries SET status = 'pending', scheduled_failures = 0, next_attempt_at = @next, updated_at = @now
             WHERE org_id = @org AND endpoint_id = @ep AND status = 'failed'

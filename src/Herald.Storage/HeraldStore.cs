@@ -84,8 +84,12 @@ public sealed partial class HeraldStore : IAsyncDisposable
     /// <summary>Tells the other processes, when this transaction commits; nothing to do for a database owned by one process.</summary>
     private void Notify(DbConnection c, DbTransaction t, string message)
     {
-        // Work stored or endpoints changed: the claims' list of endpoints with pending work may be out of date.
-        PendingWorkChanged();
+        if (message != StoreNotifications.Work)
+        {
+            // Endpoints changed (enabled, circuit closed: parked work due again): the claims' list of
+            // endpoints with pending work may be out of date. New work says so itself once committed.
+            PendingWorkChanged();
+        }
         _dialect.Notify(c, t, message);
     }
 

@@ -371,11 +371,13 @@ public sealed class Dispatcher(
         {
             return runnable;
         }
-        var order = _waitingByEndpoint
-            .OrderBy(w => w.Key == freedEndpointId ? 0 : 1)
-            .ThenBy(w => _runningByOrg.GetValueOrDefault(w.Value.OrgId))
-            .Select(w => w.Key)
-            .ToList();
+        // Usually one endpoint waits, the one that just freed a slot: no ordering to do.
+        List<string> order = _waitingByEndpoint.Count == 1
+            ? [.. _waitingByEndpoint.Keys]
+            : [.. _waitingByEndpoint
+                .OrderBy(w => w.Key == freedEndpointId ? 0 : 1)
+                .ThenBy(w => _runningByOrg.GetValueOrDefault(w.Value.OrgId))
+                .Select(w => w.Key)];
         foreach (var endpointId in order)
         {
             var waiting = _waitingByEndpoint[endpointId];
