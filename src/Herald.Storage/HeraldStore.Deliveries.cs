@@ -51,27 +51,6 @@ public sealed partial class HeraldStore
     private const long LongestTimeoutMs = 60_000;
 
     /// <summary>
-    /// Leases up to <paramref name="limit"/> due deliveries, each for its endpoint's timeout plus
-    /// <paramref name="grace"/>. A leased delivery is invisible to other claims until completed or
-    /// until its lease expires: on a shared database, a dead process's leases come back to the
-    /// living ones here.
-    /// </summary>
-    public Task<IReadOnlyList<ClaimedDelivery>> ClaimDueAsync(int limit, TimeSpan grace) => WriteAsync<IReadOnlyList<ClaimedDelivery>>((c, t) =>
-    {
-        var now = Now;
-        if (!_dialect.OwnsDatabaseAlone)
-        {
-            c.Execute(t, """
-                UPDATE deliveries SET status = 'pending', lease_until = NULL, next_attempt_at = COALESCE(next_attempt_at, @now), updated_at = @now
-                WHERE status = 'delivering' AND lease_until < @now
-                """, ("@now", now));
-        }
-        var ids = c.Query(t, _dialect.ClaimSql, r => r.GetString(0),
-            ("@now", now), ("@grace", (long)grace.TotalMilliseconds), ("@timeout", LongestTimeoutMs), ("@limit", limit));
-        return ids.Count == 0 ? [] : LoadClaimed(c, t, ids, DeliveryStatus.Pending);
-    });
-
-    /// <summary>
     /// Leases one delivery for a manual attempt outside its schedule. Null when it is not in this
     /// organization; throws <see cref="ConflictException"/> when it is being sent or was cancelled.
     /// </summary>
@@ -244,6 +223,10 @@ public sealed partial class HeraldStore
         var request = JsonSerializer.Serialize(outcome.Attempt.Request, StorageJson.Default.AttemptRequest);
         var response = outcome.Attempt.Response is null ? null : JsonSerializer.Serialize(outcome.Attempt.Response, StorageJson.Default.AttemptResponse);
         var change = await WriteAsync((c, t) => Complete(c, t, outcome, request, response));
+        if (outcome.Status == DeliveryStatus.Pending)
+        {
+            PendingWorkChanged();
+        }
         if (outcome.Health is { } health && change != HealthChange.None)
         {
             EndpointsChanged?.Invoke(health.OrgId);
@@ -448,6 +431,7 @@ public sealed partial class HeraldStore
     /// <param name="dueAt">When they are due again, if not at their previous due time.</param>
     public Task ReleaseAsync(IReadOnlyCollection<string> ids, bool park, DateTimeOffset? dueAt = null) => WriteAsync((c, t) =>
     {
+        PendingWorkChanged();
         foreach (var id in ids)
         {
             c.Execute(t, "UPDATE deliveries SET status = 'pending', lease_until = NULL, next_attempt_at = CASE WHEN @park = 1 THEN NULL ELSE COALESCE(@due, next_attempt_at) END, updated_at = @now WHERE id = @id AND status = 'delivering'",
@@ -495,6 +479,7 @@ public sealed partial class HeraldStore
     public Task<int> RecoverAsync(string orgId, string endpointId, bool endpointEnabled, DateTimeOffset since, DateTimeOffset until) => WriteAsync((c, t) =>
     {
         Notify(c, t, StoreNotifications.Work);
+        PendingWorkChanged();
         return c.Execute(t, """
             UPDATE deliveries SET status = 'pending', scheduled_failures = 0, next_attempt_at = @next, updated_at = @now
             WHERE org_id = @org AND endpoint_id = @ep AND status = 'failed'

@@ -26,7 +26,25 @@ public sealed partial class HeraldStore
     /// When the idempotency key was already used inside the window, nothing is written and the
     /// earlier record is returned.
     /// </summary>
-    public Task<PublishOutcome> PublishAsync(NewEvent newEvent, IdempotencyRecord? idempotency, DateTimeOffset idempotencyNotBefore) => WriteAsync((c, t) =>
+    public async Task<PublishOutcome> PublishAsync(NewEvent newEvent, IdempotencyRecord? idempotency, DateTimeOffset idempotencyNotBefore)
+    {
+        var outcome = await WriteAsync((c, t) => Publish(c, t, newEvent, idempotency, idempotencyNotBefore));
+        if (outcome.Existing is null)
+        {
+            // Committed: only now may a reading of the endpoints with pending work see it.
+            var createdAt = Times.ToUnixMs(newEvent.Event.CreatedAt);
+            foreach (var delivery in newEvent.Deliveries)
+            {
+                if (!delivery.Leased)
+                {
+                    PendingWorkAdded(delivery.EndpointId, delivery.DueAt is { } due ? Times.ToUnixMs(due) : createdAt);
+                }
+            }
+        }
+        return outcome;
+    }
+
+    private PublishOutcome Publish(DbConnection c, DbTransaction t, NewEvent newEvent, IdempotencyRecord? idempotency, DateTimeOffset idempotencyNotBefore)
     {
         if (idempotency is not null)
         {
@@ -52,7 +70,7 @@ public sealed partial class HeraldStore
             Notify(c, t, StoreNotifications.Work);
         }
         return new PublishOutcome(null);
-    });
+    }
 
     private static void InsertEvent(DbConnection c, DbTransaction t, NewEvent newEvent)
     {

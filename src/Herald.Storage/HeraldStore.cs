@@ -57,6 +57,7 @@ public sealed partial class HeraldStore : IAsyncDisposable
 
     private void OnNotification(string message)
     {
+        PendingWorkChanged();
         var parts = StoreNotifications.Parse(message);
         switch (parts)
         {
@@ -81,7 +82,16 @@ public sealed partial class HeraldStore : IAsyncDisposable
     }
 
     /// <summary>Tells the other processes, when this transaction commits; nothing to do for a database owned by one process.</summary>
-    private void Notify(DbConnection c, DbTransaction t, string message) => _dialect.Notify(c, t, message);
+    private void Notify(DbConnection c, DbTransaction t, string message)
+    {
+        if (message != StoreNotifications.Work)
+        {
+            // Endpoints changed (enabled, circuit closed: parked work due again): the claims' list of
+            // endpoints with pending work may be out of date. New work says so itself once committed.
+            PendingWorkChanged();
+        }
+        _dialect.Notify(c, t, message);
+    }
 
     private long Now => _time.GetUtcNow().ToUnixTimeMilliseconds();
 

@@ -56,6 +56,8 @@ internal sealed class PostgresDialect : IDialect
 
     public string ClaimSql { get; } = Claims.Statement(" FOR UPDATE SKIP LOCKED");
 
+    public string PendingByEndpointIndex => "";
+
     public string ForUpdate => " FOR UPDATE";
 
     public string ForUpdateSkipLocked => " FOR UPDATE SKIP LOCKED";

@@ -21,6 +21,13 @@ internal interface IDialect
     /// </summary>
     string ClaimSql { get; }
 
+    /// <summary>
+    /// Follows <c>deliveries d</c> in the statements that read one endpoint's pending deliveries in
+    /// due order: SQLite, without statistics, would rather use the (endpoint, status) index and sort
+    /// the whole backlog; PostgreSQL's planner finds the partial index itself.
+    /// </summary>
+    string PendingByEndpointIndex { get; }
+
     /// <summary>Appended to a SELECT whose rows the transaction goes on to change: locks them against other processes.</summary>
     string ForUpdate { get; }
 

@@ -129,5 +129,8 @@ internal static class Migrations
         (6, "lease per endpoint timeout", """
             ALTER TABLE endpoints ADD COLUMN timeout_ms BIGINT NULL;
             """),
+        (7, "fair claims", """
+            CREATE INDEX deliveries_pending_by_endpoint ON deliveries(endpoint_id, next_attempt_at) WHERE status = 'pending';
+            """),
     ];
 }

@@ -63,6 +63,8 @@ internal sealed class SqliteDialect : IDialect
 
     public string ClaimSql { get; } = Claims.Statement("");
 
+    public string PendingByEndpointIndex => " INDEXED BY deliveries_pending_by_endpoint";
+
     // One writer at a time: the write transaction already excludes everyone else.
     public string ForUpdate => "";
 

@@ -33,6 +33,9 @@ public sealed class BenchReceiver : IAsyncDisposable
 
     public string Url(string path) => new Uri(BaseUrl, path).ToString();
 
+    /// <summary>Timed requests (those with a <c>data.n</c>) received since the last <see cref="Reset"/>.</summary>
+    public int Timed => Math.Min(Volatile.Read(ref _recorded), _sequence.Length);
+
     public static async Task<BenchReceiver> StartAsync()
     {
         // The empty builder: no configuration files to watch, no logging, no routing; Kestrel alone.

@@ -64,6 +64,8 @@ public static class BenchScenarios
             LatencyScenario.RunAsync),
         new("backlog", "Throughput to one endpoint, then again with --backlog pending deliveries stored (due later, on other endpoints): the loss, and peak RSS.",
             BacklogScenario.RunAsync),
+        new("noisy-neighbour", "One tenant publishes 50 events a second for --duration, alone and then beside another whose four endpoints never answer and whose fifth gets a flood of --events: its publish→receiver p99 both times.",
+            NoisyNeighbourScenario.RunAsync),
     ];
 
     /// <summary>The scenarios <paramref name="names"/> selects: names separated by commas, in the order of <see cref="All"/>, or every one for <c>all</c>.</summary>

@@ -60,7 +60,7 @@ public sealed record BenchTopology(string Name, int Processes, Func<ScenarioCont
         try
         {
             var (orgId, orgKey) = await CreateOrganizationAsync(new Uri(address), adminKey, Path.GetFileName(context.WorkDir), cancellationToken);
-            return new BenchTarget(new Uri(address), orgKey, orgId, app.Services.GetRequiredService<HeraldStore>(), InProcess, app);
+            return new BenchTarget(new Uri(address), orgKey, orgId, app.Services.GetRequiredService<HeraldStore>(), InProcess, app) { OperatorKey = adminKey };
         }
         catch
         {
@@ -145,17 +145,20 @@ public sealed class BenchTarget : IAsyncDisposable
     /// <summary>Every process's API address; requests go to them in turn.</summary>
     public IReadOnlyList<Uri> Addresses { get; init; } = [];
 
+    /// <summary>The operator key, for a scenario that needs an organization besides its own.</summary>
+    public string OperatorKey { get; init; } = "";
+
     /// <summary>CPU time of Herald processes other than this one (zero in-process).</summary>
     public Func<TimeSpan>? ExtraCpuTime { get; init; }
 
-    /// <summary>A client of the API with the admin key, allowing <paramref name="connections"/> at once (to each process).</summary>
-    public HttpClient NewClient(int connections)
+    /// <summary>A client of the API with the admin key (or <paramref name="key"/>), allowing <paramref name="connections"/> at once (to each process).</summary>
+    public HttpClient NewClient(int connections, string? key = null)
     {
         var client = Addresses.Count > 1
             ? new HttpClient(new RoundRobin(Addresses) { InnerHandler = Baselines.NewHandler(connections) }) { Timeout = TimeSpan.FromSeconds(60) }
             : Baselines.NewClient(connections);
         client.BaseAddress = BaseAddress;
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key ?? AdminKey);
         return client;
     }
 

@@ -48,6 +48,7 @@ internal static class ProcessTopology
                 {
                     Addresses = addresses,
                     ExtraCpuTime = host.CpuTime,
+                    OperatorKey = adminKey,
                 };
             }
             catch

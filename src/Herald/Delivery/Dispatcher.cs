@@ -34,6 +34,11 @@ public sealed class DispatchSignal
 /// The delivery loop: claim due deliveries with a lease, send each on its own task up to the worker
 /// limit, and sleep until the next due time or a wake-up. Idle, it reads the database at most once
 /// a second; busy, it claims in batches and never waits between them.
+/// Workers are shared between organizations, then between each one's endpoints: an endpoint runs at
+/// most a quarter of them, and when every worker is taken, an organization below its fair share
+/// (the workers divided between the organizations sending) still starts work, up to twice the
+/// workers in all; a hanging receiver holds a request, not a CPU, so one tenant's hanging or busy
+/// endpoints never keep another's deliveries waiting for a worker.
 /// </summary>
 public sealed class Dispatcher(
     HeraldStore store,
@@ -56,9 +61,12 @@ public sealed class Dispatcher(
     internal const long MaxBatchBytes = 5 * 1024 * 1024;
     private static readonly TimeSpan BusyEndpointBackoff = TimeSpan.FromSeconds(1);
     private readonly HashSet<Task> _inFlight = [];
-    // Per endpoint: work running, and work claimed but waiting for the endpoint's share of workers.
+    // Work holding a worker: in all, per organization and per endpoint; and per endpoint, work
+    // claimed but waiting for its endpoint's (or its organization's) share of workers.
+    private int _running;
+    private readonly Dictionary<string, int> _runningByOrg = [];
     private readonly Dictionary<string, int> _runningByEndpoint = [];
-    private readonly Dictionary<string, Queue<Func<Task>>> _waitingByEndpoint = [];
+    private readonly Dictionary<string, Waiting> _waitingByEndpoint = [];
     // When each endpoint last freed a slot. Work waiting for an endpoint that frees slots counts
     // against the workers, since claiming more than can run would only send the surplus back to
     // the database (a claim and a release for nothing); work waiting for one that frees none (a
@@ -88,9 +96,21 @@ public sealed class Dispatcher(
             try
             {
                 var free = workers - InFlightCount;
+                IReadOnlySet<string>? skipOrgs = null;
                 if (free <= 0)
                 {
-                    claimNow = await signal.WaitAsync(IdlePoll, stoppingToken) || claimNow;
+                    // Every worker taken: only organizations below their fair share may have more,
+                    // looked for once per wake-up (a publish, a freed slot) or per second.
+                    (free, skipOrgs) = RoomBeyondWorkers(workers);
+                    if (free <= 0 || !claimNow)
+                    {
+                        await signal.WaitAsync(IdlePoll, stoppingToken);
+                        claimNow = true;
+                        continue;
+                    }
+                    var extra = await store.ClaimDueAsync(free, LeaseGrace, skipOrgs);
+                    Dispatch(extra);
+                    claimNow = extra.Count == free;
                     continue;
                 }
                 if (_probeDue)
@@ -140,11 +160,11 @@ public sealed class Dispatcher(
             {
                 var count = _inFlight.Count;
                 var now = time.GetTimestamp();
-                foreach (var (endpointId, queue) in _waitingByEndpoint)
+                foreach (var (endpointId, waiting) in _waitingByEndpoint)
                 {
                     if (_lastFreed.TryGetValue(endpointId, out var freedAt) && time.GetElapsedTime(freedAt, now) < Moving)
                     {
-                        count += queue.Count;
+                        count += waiting.Queue.Count;
                     }
                 }
                 return count;
@@ -176,7 +196,7 @@ public sealed class Dispatcher(
         foreach (var probe in await store.ClaimProbesAsync(Lease, options.CircuitProbeInterval))
         {
             var endpoint = catalog.Find(probe.OrgId, probe.EndpointId);
-            Start(probe.EndpointId, [probe.Id], () => ProcessAsync(probe, endpoint, isProbe: true));
+            Start(probe.OrgId, probe.EndpointId, [probe.Id], () => ProcessAsync(probe, endpoint, isProbe: true));
         }
     }
 
@@ -189,42 +209,43 @@ public sealed class Dispatcher(
             if (endpoint is not null && Fanout.IsBatch(endpoint.Spec))
             {
                 var members = group.ToList();
-                Start(endpoint.Id, [.. members.Select(d => d.Id)], () => ProcessBatchAsync(endpoint, members));
+                Start(group.Key.OrgId, endpoint.Id, [.. members.Select(d => d.Id)], () => ProcessBatchAsync(endpoint, members));
                 continue;
             }
             foreach (var delivery in group)
             {
-                Start(delivery.EndpointId, [delivery.Id], () => ProcessAsync(delivery, endpoint));
+                Start(delivery.OrgId, delivery.EndpointId, [delivery.Id], () => ProcessAsync(delivery, endpoint));
             }
         }
     }
 
     /// <summary>
     /// Runs work for an endpoint within its share of the workers, so a slow or hanging receiver
-    /// cannot take every worker from the healthy ones. Work beyond the share waits in a short local
-    /// queue; beyond that, the deliveries go back to the database, due a moment later (no attempt used).
+    /// cannot take every worker from the healthy ones, and within its organization's share (see
+    /// <see cref="CanStart"/>). Work beyond the shares waits in a short local queue; beyond that,
+    /// the deliveries go back to the database, due a moment later (no attempt used).
     /// </summary>
-    private void Start(string endpointId, IReadOnlyList<string> deliveryIds, Func<Task> work)
+    private void Start(string orgId, string endpointId, IReadOnlyList<string> deliveryIds, Func<Task> work)
     {
         var share = EndpointShare;
         var overflow = false;
         lock (_gate)
         {
-            var running = _runningByEndpoint.GetValueOrDefault(endpointId);
-            if (running < share)
+            // Work already waiting for the endpoint goes first.
+            if (!_waitingByEndpoint.TryGetValue(endpointId, out var waiting) && CanStart(orgId, endpointId))
             {
-                _runningByEndpoint[endpointId] = running + 1;
+                Reserve(orgId, endpointId);
             }
             else
             {
-                if (!_waitingByEndpoint.TryGetValue(endpointId, out var queue))
+                if (waiting is null)
                 {
-                    queue = new Queue<Func<Task>>();
-                    _waitingByEndpoint[endpointId] = queue;
+                    waiting = new Waiting(orgId);
+                    _waitingByEndpoint[endpointId] = waiting;
                 }
-                if (queue.Count < share * 2)
+                if (waiting.Queue.Count < share * 2)
                 {
-                    queue.Enqueue(store.IsShared ? WithinLease(deliveryIds, work) : work);
+                    waiting.Queue.Enqueue(store.IsShared ? WithinLease(deliveryIds, work) : work);
                     return;
                 }
                 overflow = true;
@@ -233,7 +254,52 @@ public sealed class Dispatcher(
         Run(overflow
             // Over its share and its queue: back to the database, due a moment later; no attempt used.
             ? () => store.ReleaseAsync([.. deliveryIds], park: false, dueAt: time.GetUtcNow() + BusyEndpointBackoff)
-            : Counted(endpointId, work));
+            : Counted(orgId, endpointId, work));
+    }
+
+    /// <summary>
+    /// Whether work of this endpoint may take a worker now (under <see cref="_gate"/>): the endpoint
+    /// is below its share, and either a worker is free or the organization is below its fair share.
+    /// In all, never more than twice the workers.
+    /// </summary>
+    private bool CanStart(string orgId, string endpointId)
+    {
+        var workers = Math.Max(1, options.Workers);
+        if (_runningByEndpoint.GetValueOrDefault(endpointId) >= EndpointShare || _running >= workers * 2)
+        {
+            return false;
+        }
+        return _running < workers || _runningByOrg.GetValueOrDefault(orgId) < OrgShare(orgId, workers);
+    }
+
+    /// <summary>The workers divided between the organizations running work, this one included (under <see cref="_gate"/>).</summary>
+    private int OrgShare(string orgId, int workers) =>
+        Math.Max(1, workers / (_runningByOrg.Count + (_runningByOrg.ContainsKey(orgId) ? 0 : 1)));
+
+    /// <summary>
+    /// With every worker taken: how many more deliveries may be claimed, and the organizations that
+    /// may not have them (those at their fair share with a newcomer counted).
+    /// </summary>
+    private (int Room, IReadOnlySet<string> SkipOrgs) RoomBeyondWorkers(int workers)
+    {
+        lock (_gate)
+        {
+            var share = Math.Max(1, workers / (_runningByOrg.Count + 1));
+            var skip = _runningByOrg.Where(o => o.Value >= share).Select(o => o.Key).ToHashSet(StringComparer.Ordinal);
+            foreach (var waiting in _waitingByEndpoint.Values)
+            {
+                // Work already claimed and waiting: claiming more for its organization would only add to the queue.
+                skip.Add(waiting.OrgId);
+            }
+            return (Math.Min(share, workers * 2 - _running), skip);
+        }
+    }
+
+    private void Reserve(string orgId, string endpointId)
+    {
+        _running++;
+        _runningByOrg[orgId] = _runningByOrg.GetValueOrDefault(orgId) + 1;
+        _runningByEndpoint[endpointId] = _runningByEndpoint.GetValueOrDefault(endpointId) + 1;
     }
 
     /// <summary>
@@ -249,10 +315,10 @@ public sealed class Dispatcher(
     }
 
     /// <summary>
-    /// Work that holds one of its endpoint's slots until the receiver answered (or the work ended);
-    /// then the endpoint's next waiting work takes the slot.
+    /// Work that holds a worker (and one of its endpoint's and organization's slots) until the
+    /// receiver answered (or the work ended); then waiting work that may run takes the worker.
     /// </summary>
-    private Func<Task> Counted(string endpointId, Func<Task> work) => async () =>
+    private Func<Task> Counted(string orgId, string endpointId, Func<Task> work) => async () =>
     {
         var freed = 0;
         void Free()
@@ -261,26 +327,28 @@ public sealed class Dispatcher(
             {
                 return;
             }
-            Func<Task>? next = null;
+            List<(string OrgId, string EndpointId, Func<Task> Work)> next;
             lock (_gate)
             {
                 _lastFreed[endpointId] = time.GetTimestamp();
-                if (_waitingByEndpoint.TryGetValue(endpointId, out var queue) && queue.TryDequeue(out next))
+                _running--;
+                if (--_runningByOrg[orgId] == 0)
                 {
-                    if (queue.Count == 0)
-                    {
-                        _waitingByEndpoint.Remove(endpointId);
-                    }
+                    _runningByOrg.Remove(orgId);
                 }
-                else if (--_runningByEndpoint[endpointId] == 0)
+                if (--_runningByEndpoint[endpointId] == 0)
                 {
                     _runningByEndpoint.Remove(endpointId);
-                    _lastFreed.Remove(endpointId);
+                    if (!_waitingByEndpoint.ContainsKey(endpointId))
+                    {
+                        _lastFreed.Remove(endpointId);
+                    }
                 }
+                next = TakeRunnable(endpointId);
             }
-            if (next is not null)
+            foreach (var (nextOrg, nextEndpoint, nextWork) in next)
             {
-                Run(Counted(endpointId, next));
+                Run(Counted(nextOrg, nextEndpoint, nextWork));
             }
         }
         FreeEndpointSlot.Value = Free;
@@ -293,6 +361,48 @@ public sealed class Dispatcher(
             Free();
         }
     };
+
+    /// <summary>
+    /// Waiting work that may run now, with its worker reserved (under <see cref="_gate"/>): the freed
+    /// endpoint's first, then the other endpoints', organizations running least first.
+    /// </summary>
+    private List<(string OrgId, string EndpointId, Func<Task> Work)> TakeRunnable(string freedEndpointId)
+    {
+        var runnable = new List<(string, string, Func<Task>)>();
+        if (_waitingByEndpoint.Count == 0)
+        {
+            return runnable;
+        }
+        // Usually one endpoint waits, the one that just freed a slot: no ordering to do.
+        List<string> order = _waitingByEndpoint.Count == 1
+            ? [.. _waitingByEndpoint.Keys]
+            : [.. _waitingByEndpoint
+                .OrderBy(w => w.Key == freedEndpointId ? 0 : 1)
+                .ThenBy(w => _runningByOrg.GetValueOrDefault(w.Value.OrgId))
+                .Select(w => w.Key)];
+        foreach (var endpointId in order)
+        {
+            var waiting = _waitingByEndpoint[endpointId];
+            while (waiting.Queue.Count > 0 && CanStart(waiting.OrgId, endpointId))
+            {
+                Reserve(waiting.OrgId, endpointId);
+                runnable.Add((waiting.OrgId, endpointId, waiting.Queue.Dequeue()));
+            }
+            if (waiting.Queue.Count == 0)
+            {
+                _waitingByEndpoint.Remove(endpointId);
+            }
+        }
+        return runnable;
+    }
+
+    /// <summary>Work claimed for one endpoint, waiting for a worker, and the endpoint's organization.</summary>
+    private sealed class Waiting(string orgId)
+    {
+        public string OrgId { get; } = orgId;
+
+        public Queue<Func<Task>> Queue { get; } = new();
+    }
 
     private void Run(Func<Task> work)
     {

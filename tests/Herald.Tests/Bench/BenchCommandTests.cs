@@ -66,9 +66,9 @@ public sealed class BenchCommandTests
 
         Assert.True(exitCode == 0, $"exit code {exitCode}; stderr: {stderr}");
         var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement.Clone()).ToList();
-        Assert.Equal(["throughput", "throughput-10", "fanout", "latency", "backlog"], lines.Select(l => l.GetProperty("scenario").GetString()));
+        Assert.Equal(["throughput", "throughput-10", "fanout", "latency", "backlog", "noisy-neighbour"], lines.Select(l => l.GetProperty("scenario").GetString()));
         // (events, endpoints) each scenario ran: every delivery of each reached the receiver, once.
-        (int Events, int Endpoints)[] sizes = [(60, 1), (60, 10), (2, 20), (100, 1), (60, 1)];
+        (int Events, int Endpoints)[] sizes = [(60, 1), (60, 10), (2, 20), (100, 1), (60, 1), (100, 1)];
         for (var i = 0; i < lines.Count; i++)
         {
             var line = lines[i];
@@ -105,6 +105,11 @@ public sealed class BenchCommandTests
         Assert.True(backlog.GetProperty("backlog_pending_after").GetInt64() >= 500);
         Assert.True(backlog.GetProperty("delivered_per_s_without_backlog").GetDouble() > 0);
         Assert.Equal(JsonValueKind.Number, backlog.GetProperty("backlog_throughput_loss").ValueKind);
+        var noisy = lines[5];
+        foreach (var field in new[] { "quiet_e2e_p99_ms_alone", "quiet_e2e_p99_ms_noisy", "quiet_p99_ratio", "noisy_hanging_requests", "noisy_flood_published" })
+        {
+            Assert.True(noisy.GetProperty(field).GetDouble() > 0, $"noisy-neighbour: {field} in {noisy}");
+        }
         Assert.Equal("", stderr);
     }
 
@@ -241,7 +246,7 @@ public sealed class BenchCommandTests
         var (exitCode, _, stderr) = await RunAsync(["bench", "--events", "10", "--scenario", "nope"]);
 
         Assert.Equal(1, exitCode);
-        Assert.Contains("--scenario must be all or one or more (comma-separated) of: throughput, throughput-10, fanout, latency, backlog (got 'nope')", stderr, StringComparison.Ordinal);
+        Assert.Contains("--scenario must be all or one or more (comma-separated) of: throughput, throughput-10, fanout, latency, backlog, noisy-neighbour (got 'nope')", stderr, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -263,7 +268,7 @@ public sealed class BenchCommandTests
     {
         Assert.Equal(BenchScenarios.All, BenchScenarios.Select("all"));
         Assert.Equal("throughput", Assert.Single(BenchScenarios.Select("throughput")).Name);
-        Assert.Equal(["throughput", "throughput-10", "fanout", "latency", "backlog"], BenchScenarios.All.Select(s => s.Name));
+        Assert.Equal(["throughput", "throughput-10", "fanout", "latency", "backlog", "noisy-neighbour"], BenchScenarios.All.Select(s => s.Name));
     }
 
     [Fact]

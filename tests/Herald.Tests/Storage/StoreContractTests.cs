@@ -384,6 +384,89 @@ public abstract class StoreContractTests : IAsyncLifetime
         await Assert.ThrowsAsync<ConflictException>(() => Store.ClaimOneAsync(org, id, HeraldStore.ManualLease));
     }
 
+    private async Task<StoredEndpoint> SecondEndpointAsync(string orgId)
+    {
+        var now = Clock.GetUtcNow();
+        var endpoint = new StoredEndpoint(Ids.New(Ids.Endpoint), orgId, "ep-" + Guid.NewGuid().ToString("N"), true, null, false, [1, 2, 3], [4, 5, 6], now, now);
+        await Store.CreateEndpointAsync(endpoint);
+        return endpoint;
+    }
+
+    private async Task BacklogAsync(string orgId, string endpointId, int deliveries)
+    {
+        for (var i = 0; i < deliveries; i++)
+        {
+            await Store.PublishAsync(Event(orgId, endpointId), null, Clock.GetUtcNow());
+        }
+    }
+
+    [Fact]
+    public async Task Claim_TakesAnotherOrganizationsDueDelivery_AheadOfAnOlderBacklog()
+    {
+        var (busy, flooded) = await OrgWithEndpointAsync();
+        await BacklogAsync(busy, flooded.Id, 60);
+        Clock.Advance(TimeSpan.FromSeconds(1));
+        var (quiet, endpoint) = await OrgWithEndpointAsync();
+        var published = Event(quiet, endpoint.Id);
+        await Store.PublishAsync(published, null, Clock.GetUtcNow());
+
+        // Oldest due first, the backlog would fill this claim and the next five.
+        var claimed = await Store.ClaimDueAsync(10, TimeSpan.FromSeconds(30));
+
+        Assert.Contains(claimed, c => c.Id == published.Deliveries[0].Id);
+        Assert.Equal(10, claimed.Count);
+    }
+
+    [Fact]
+    public async Task Claim_TakesAnotherEndpointsDueDelivery_AheadOfAnOlderBacklogOfTheSameOrganization()
+    {
+        var (org, flooded) = await OrgWithEndpointAsync();
+        await BacklogAsync(org, flooded.Id, 60);
+        Clock.Advance(TimeSpan.FromSeconds(1));
+        var other = await SecondEndpointAsync(org);
+        var published = Event(org, other.Id);
+        await Store.PublishAsync(published, null, Clock.GetUtcNow());
+
+        var claimed = await Store.ClaimDueAsync(10, TimeSpan.FromSeconds(30));
+
+        Assert.Contains(claimed, c => c.Id == published.Deliveries[0].Id);
+        Assert.Equal(10, claimed.Count);
+    }
+
+    [Fact]
+    public async Task Claim_SplitsBetweenOrganizations_NotByTheirNumberOfEndpoints()
+    {
+        var (many, first) = await OrgWithEndpointAsync();
+        string[] endpoints = [first.Id, .. await Task.WhenAll(Enumerable.Range(0, 5).Select(async _ => (await SecondEndpointAsync(many)).Id))];
+        foreach (var endpointId in endpoints)
+        {
+            await BacklogAsync(many, endpointId, 4);
+        }
+        var (few, endpoint) = await OrgWithEndpointAsync();
+        await BacklogAsync(few, endpoint.Id, 10);
+
+        var claimed = await Store.ClaimDueAsync(12, TimeSpan.FromSeconds(30));
+
+        Assert.Equal(6, claimed.Count(c => c.OrgId == few));
+        Assert.Equal(6, claimed.Count(c => c.OrgId == many));
+        Assert.Equal(6, claimed.Where(c => c.OrgId == many).Select(c => c.EndpointId).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task Claim_LeavesTheSkippedOrganizationsWork_ForLater()
+    {
+        var (busy, flooded) = await OrgWithEndpointAsync();
+        await BacklogAsync(busy, flooded.Id, 5);
+        var (quiet, endpoint) = await OrgWithEndpointAsync();
+        await BacklogAsync(quiet, endpoint.Id, 2);
+
+        var claimed = await Store.ClaimDueAsync(10, TimeSpan.FromSeconds(30), new HashSet<string> { busy });
+
+        Assert.Equal(2, claimed.Count);
+        Assert.All(claimed, c => Assert.Equal(quiet, c.OrgId));
+        Assert.Equal(5, (await Store.ClaimDueAsync(10, TimeSpan.FromSeconds(30))).Count(c => c.OrgId == busy));
+    }
+
     [Fact]
     public async Task DeferredBatch_LeasesEveryDueDeliveryOfTheEndpoint_UnderOneBatchId()
     {
