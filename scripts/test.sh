@@ -8,6 +8,7 @@
 #   scripts/test.sh --filter "FullyQualifiedName~Receiver"   extra arguments go to `dotnet test`
 #
 # Environment:
+#   HERALD_FUZZ_SEED      the route fuzz test's seed (default: a new one each run, printed before the tests)
 #   HERALD_TEST_POSTGRES  a connection string to use an existing database instead of a throwaway cluster
 #   HERALD_TEST_RESULTS   keep the TRX files in a new directory under this one (default: removed)
 #   HERALD_PG_BIN         PostgreSQL server binaries (default /usr/lib/postgresql/15/bin)
@@ -264,6 +265,10 @@ else
 fi
 
 section "Test"
+# The route fuzz test (Fuzz/HostileRequestsTests) draws its requests from this seed, printed here
+# so that a failed run can be replayed: HERALD_FUZZ_SEED=N scripts/test.sh --filter HostileRequests
+export HERALD_FUZZ_SEED=${HERALD_FUZZ_SEED:-$(((RANDOM << 15) | RANDOM))}
+echo "fuzz seed: HERALD_FUZZ_SEED=$HERALD_FUZZ_SEED"
 test_rc=0
 dotnet test Herald.slnx -c Release --no-build --logger "trx;LogFilePrefix=r" --results-directory "$RESULTS_DIR" "$@" ||
   test_rc=$?
