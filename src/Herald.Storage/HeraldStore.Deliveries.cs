@@ -76,13 +76,7 @@ public sealed partial class HeraldStore
 
     private static List<ClaimedDelivery> LoadClaimed(DbConnection c, DbTransaction? t, List<string> ids, DeliveryStatus previous)
     {
-        var args = new (string, object?)[ids.Count];
-        var names = new StringBuilder();
-        for (var i = 0; i < ids.Count; i++)
-        {
-            args[i] = ($"@p{i}", ids[i]);
-            names.Append(i == 0 ? "" : ", ").Append("@p").Append(i);
-        }
+        var (names, args) = Sql.InList(ids);
         return c.Query(t, $"""
             SELECT d.id, d.org_id, d.endpoint_id, d.attempt_count, d.scheduled_failures, d.next_attempt_at,
                    e.id, e.org_id, e.type, e.resource_type, e.resource_id, e.triggered_by, e.occurred_at, e.created_at, e.data, d.batch_id
@@ -195,13 +189,7 @@ public sealed partial class HeraldStore
         {
             return [];
         }
-        var args = new (string, object?)[ids.Count];
-        var names = new StringBuilder();
-        for (var i = 0; i < ids.Count; i++)
-        {
-            args[i] = ($"@p{i}", ids[i]);
-            names.Append(i == 0 ? "" : ", ").Append("@p").Append(i);
-        }
+        var (names, args) = Sql.InList(ids);
         return c.Query(t, $"""
             SELECT d.id, d.batch_id, d.event_id, length(e.data)
             FROM deliveries d JOIN events e ON e.id = d.event_id

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Runtime.CompilerServices;
+using System.Text;
 
 namespace Herald.Storage.Relational;
 
@@ -150,6 +151,19 @@ internal static class Sql
     {
         var rows = connection.Query(transaction, sql, map, args);
         return rows.Count > 0 ? rows[0] : null;
+    }
+
+    /// <summary>Parameters @p0…@pN for <paramref name="values"/>, and their names joined for an <c>IN (…)</c> list.</summary>
+    public static (string Names, (string, object?)[] Args) InList(IReadOnlyList<string> values)
+    {
+        var args = new (string, object?)[values.Count];
+        var names = new StringBuilder();
+        for (var i = 0; i < values.Count; i++)
+        {
+            args[i] = ($"@p{i}", values[i]);
+            names.Append(i == 0 ? "" : ", ").Append("@p").Append(i);
+        }
+        return (names.ToString(), args);
     }
 
     public static string? NullableString(this DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);

@@ -26,14 +26,7 @@ public static class RawHttp
         await tcp.ConnectAsync(baseUrl.Host, baseUrl.Port, cancellationToken);
         await using var stream = tcp.GetStream();
 
-        var head = new StringBuilder();
-        head.Append(CultureInfo.InvariantCulture, $"{method} {rawPathAndQuery} HTTP/1.1\r\n");
-        head.Append(CultureInfo.InvariantCulture, $"Host: {baseUrl.Host}:{baseUrl.Port}\r\n");
-        head.Append("Connection: close\r\n");
-        foreach (var (name, value) in headers)
-        {
-            head.Append(CultureInfo.InvariantCulture, $"{name}: {value}\r\n");
-        }
+        var head = Head(baseUrl, method, rawPathAndQuery, headers);
         if (body is not null)
         {
             head.Append(chunked ? "Transfer-Encoding: chunked\r\n" : $"Content-Length: {body.Length.ToString(CultureInfo.InvariantCulture)}\r\n");
@@ -59,6 +52,14 @@ public static class RawHttp
     /// <summary>The request line and headers of a request whose body the caller frames itself (chunked, Connection: close).</summary>
     public static byte[] ChunkedHead(Uri baseUrl, string method, string rawPathAndQuery, IEnumerable<(string Name, string Value)> headers)
     {
+        var head = Head(baseUrl, method, rawPathAndQuery, headers);
+        head.Append("Transfer-Encoding: chunked\r\n\r\n");
+        return Encoding.UTF8.GetBytes(head.ToString());
+    }
+
+    /// <summary>The request line, Host, Connection: close and the given headers; the caller adds the framing.</summary>
+    private static StringBuilder Head(Uri baseUrl, string method, string rawPathAndQuery, IEnumerable<(string Name, string Value)> headers)
+    {
         var head = new StringBuilder();
         head.Append(CultureInfo.InvariantCulture, $"{method} {rawPathAndQuery} HTTP/1.1\r\n");
         head.Append(CultureInfo.InvariantCulture, $"Host: {baseUrl.Host}:{baseUrl.Port}\r\n");
@@ -67,8 +68,7 @@ public static class RawHttp
         {
             head.Append(CultureInfo.InvariantCulture, $"{name}: {value}\r\n");
         }
-        head.Append("Transfer-Encoding: chunked\r\n\r\n");
-        return Encoding.UTF8.GetBytes(head.ToString());
+        return head;
     }
 
     private static async Task<WireResponse> ReadAsync(NetworkStream stream, Task writing, CancellationToken cancellationToken)
