@@ -1,9 +1,12 @@
+using System.Data.Common;
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
+using Herald.Hosting;
 using Herald.Tests.Api;
 using Herald.Tests.Dashboard;
 using Microsoft.Data.Sqlite;
+using Npgsql;
 using static Herald.Tests.Api.ApiTestSupport;
 
 namespace Herald.Tests.Security;
@@ -158,7 +161,7 @@ public sealed class UnpairedSurrogateTests : IClassFixture<ServerFixture>
 
 /// <summary>
 /// An event stored by a version that accepted unpaired surrogates (written here straight into the
-/// SQLite file) reads as U+FFFD through the API, its list pages and the dashboard, and is delivered
+/// SQLite file or the PostgreSQL database) reads as U+FFFD through the API, its list pages and the dashboard, and is delivered
 /// — raw, envelope and template — with U+FFFD in place of each unpaired escape.
 /// </summary>
 public sealed class StoredUnpairedSurrogateTests
@@ -166,15 +169,19 @@ public sealed class StoredUnpairedSurrogateTests
     private const string StoredData = """{"s":"\ud800","r":"\udc00\ud800","ok":"\ud83d\ude00","n":1}""";
     private const string RepairedData = """{"s":"\ufffd","r":"\ufffd\ufffd","ok":"\ud83d\ude00","n":1}""";
 
-    [Fact]
-    public async Task StoredEventWithAnUnpairedSurrogate_ReadsAndDeliversWithTheReplacementCharacter()
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgresql")]
+    public async Task StoredEventWithAnUnpairedSurrogate_ReadsAndDeliversWithTheReplacementCharacter(string backend)
     {
         using var dir = TempDir.Create();
+        await using var postgres = backend == "postgresql" ? await PostgresDatabase.CreateAsync() : null;
+        Action<HeraldOptions>? onDatabase = postgres is null ? null : o => o.Database = postgres.ConnectionString;
         await using var receiver = await TestReceiver.StartAsync();
         receiver.DefaultResponse = ResponsePlan.Status(500);
         string eventId, orgKey;
         var endpoints = new Dictionary<string, string>();
-        await using (var first = await HeraldTestServer.StartAsync(dataDir: dir.Path))
+        await using (var first = await HeraldTestServer.StartAsync(onDatabase, dataDir: dir.Path))
         {
             var org = await first.NewOrgAsync();
             orgKey = org.AdminKey;
@@ -194,19 +201,30 @@ public sealed class StoredUnpairedSurrogateTests
         }
 
         // What an older version would have stored for {"type":"t.a","triggered_by":{"name":"\udfff"},"data":…}.
-        using (var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path.Combine(dir.Path, "herald.db"), Pooling = false }.ToString()))
+        using (DbConnection connection = postgres is null
+            ? new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path.Combine(dir.Path, "herald.db"), Pooling = false }.ToString())
+            : new NpgsqlConnection(postgres.ConnectionString))
         {
             connection.Open();
             using var update = connection.CreateCommand();
-            update.CommandText = "UPDATE events SET data = @data, triggered_by = @by WHERE id = @id";
-            update.Parameters.AddWithValue("@data", Encoding.UTF8.GetBytes(StoredData));
-            update.Parameters.AddWithValue("@by", """{"name":"\udfff"}""");
-            update.Parameters.AddWithValue("@id", eventId);
+            update.CommandText = postgres is null
+                ? "UPDATE events SET data = @data, triggered_by = @by WHERE id = @id"
+                : "UPDATE events SET data = $1, triggered_by = $2 WHERE id = $3";
+            foreach (var (name, value) in new (string, object)[] { ("@data", Encoding.UTF8.GetBytes(StoredData)), ("@by", """{"name":"\udfff"}"""), ("@id", eventId) })
+            {
+                var parameter = update.CreateParameter();
+                if (postgres is null)
+                {
+                    parameter.ParameterName = name;
+                }
+                parameter.Value = value;
+                update.Parameters.Add(parameter);
+            }
             Assert.Equal(1, update.ExecuteNonQuery());
         }
 
         receiver.DefaultResponse = ResponsePlan.Ok;
-        await using var server = await HeraldTestServer.StartAsync(dataDir: dir.Path);
+        await using var server = await HeraldTestServer.StartAsync(onDatabase, dataDir: dir.Path);
         using var client = server.ClientFor(orgKey);
 
         using var one = await client.GetAsync($"/v1/events/{eventId}");
