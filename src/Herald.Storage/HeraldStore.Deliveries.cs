@@ -417,16 +417,20 @@ public sealed partial class HeraldStore
     /// <param name="ids">The leased deliveries.</param>
     /// <param name="park">Wait with no due time (disabled endpoint, open circuit) instead of being due again.</param>
     /// <param name="dueAt">When they are due again, if not at their previous due time.</param>
-    public Task ReleaseAsync(IReadOnlyCollection<string> ids, bool park, DateTimeOffset? dueAt = null) => WriteAsync((c, t) =>
+    public async Task ReleaseAsync(IReadOnlyCollection<string> ids, bool park, DateTimeOffset? dueAt = null)
     {
-        PendingWorkChanged();
-        foreach (var id in ids)
+        await WriteAsync((c, t) =>
         {
-            c.Execute(t, "UPDATE deliveries SET status = 'pending', lease_until = NULL, next_attempt_at = CASE WHEN @park = 1 THEN NULL ELSE COALESCE(@due, next_attempt_at) END, updated_at = @now WHERE id = @id AND status = 'delivering'",
-                ("@id", id), ("@park", park ? 1 : 0), ("@due", dueAt is { } due ? Times.ToUnixMs(due) : null), ("@now", Now));
-        }
-        return 0;
-    });
+            foreach (var id in ids)
+            {
+                c.Execute(t, "UPDATE deliveries SET status = 'pending', lease_until = NULL, next_attempt_at = CASE WHEN @park = 1 THEN NULL ELSE COALESCE(@due, next_attempt_at) END, updated_at = @now WHERE id = @id AND status = 'delivering'",
+                    ("@id", id), ("@park", park ? 1 : 0), ("@due", dueAt is { } due ? Times.ToUnixMs(due) : null), ("@now", Now));
+            }
+            return 0;
+        });
+        // Committed: only now may a reading of the endpoints with pending work see it.
+        PendingWorkChanged();
+    }
 
     /// <summary>
     /// At start of a process that owns its database alone, every lease belongs to a dead process:
@@ -464,17 +468,21 @@ public sealed partial class HeraldStore
     /// Re-queues, with a fresh schedule, the failed deliveries of an endpoint whose events were
     /// created in [since, until). Parked when the endpoint is disabled.
     /// </summary>
-    public Task<int> RecoverAsync(string orgId, string endpointId, bool endpointEnabled, DateTimeOffset since, DateTimeOffset until) => WriteAsync((c, t) =>
+    public async Task<int> RecoverAsync(string orgId, string endpointId, bool endpointEnabled, DateTimeOffset since, DateTimeOffset until)
     {
-        Notify(c, t, StoreNotifications.Work);
+        var recovered = await WriteAsync((c, t) =>
+        {
+            Notify(c, t, StoreNotifications.Work);
+            return c.Execute(t, """
+                UPDATE deliveries SET status = 'pending', scheduled_failures = 0, next_attempt_at = @next, updated_at = @now
+                WHERE org_id = @org AND endpoint_id = @ep AND status = 'failed'
+                  AND event_id IN (SELECT id FROM events WHERE org_id = @org AND created_at >= @since AND created_at < @until)
+                """,
+                ("@org", orgId), ("@ep", endpointId), ("@next", endpointEnabled ? Now : null), ("@now", Now),
+                ("@since", Times.ToUnixMs(since)), ("@until", Times.ToUnixMs(until)));
+        });
         PendingWorkChanged();
-        return c.Execute(t, """
-            UPDATE deliveries SET status = 'pending', scheduled_failures = 0, next_attempt_at = @next, updated_at = @now
-            WHERE org_id = @org AND endpoint_id = @ep AND status = 'failed'
-              AND event_id IN (SELECT id FROM events WHERE org_id = @org AND created_at >= @since AND created_at < @until)
-            """,
-            ("@org", orgId), ("@ep", endpointId), ("@next", endpointEnabled ? Now : null), ("@now", Now),
-            ("@since", Times.ToUnixMs(since)), ("@until", Times.ToUnixMs(until)));
-    });
+        return recovered;
+    }
 
 }
