@@ -46,6 +46,34 @@ public static class BenchLoad
         }
     }
 
+    /// <summary>
+    /// Open loop: calls <paramref name="send"/> with each of <paramref name="count"/> event numbers and
+    /// its scheduled time, <paramref name="rate"/> a second from <paramref name="started"/>, whether or
+    /// not earlier sends were answered, until <paramref name="stopping"/> is cancelled. The pacer has a
+    /// thread of its own, so a busy thread pool does not delay the schedule; it sleeps rather than
+    /// spins (a spinning pacer would take a core from Herald on a small machine), and sends every
+    /// event that fell due meanwhile.
+    /// </summary>
+    public static Task PaceAsync(string name, long started, int count, double rate, Action<int, long> send, CancellationToken stopping)
+    {
+        var interval = (double)Stopwatch.Frequency / rate;
+        var pacer = new Thread(() =>
+        {
+            for (var i = 0; i < count && !stopping.IsCancellationRequested; i++)
+            {
+                var due = started + (long)(i * interval);
+                while (Stopwatch.GetTimestamp() < due)
+                {
+                    Thread.Sleep(1);
+                }
+                send(i, due);
+            }
+        })
+        { IsBackground = true, Name = name };
+        pacer.Start();
+        return Task.Run(pacer.Join, CancellationToken.None);
+    }
+
     /// <summary>Untimed events before a measured run of <paramref name="events"/>; see <see cref="WarmUpAsync"/>.</summary>
     public static int WarmUpEvents(int events) => Math.Clamp(events / 10, 10, 2_000);
 

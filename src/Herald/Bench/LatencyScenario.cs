@@ -27,35 +27,20 @@ public static class LatencyScenario
         var late = new double[events];
         var sends = new Task[events];
         var accepted = new long[events];
-        var interval = (double)Stopwatch.Frequency / options.Rate;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var before = Usage.Now(target);
         run.Started = Stopwatch.GetTimestamp();
         var sent = 0;
         var tracking = progress.TrackAsync(() => (receiver.Requests, events, $"published {Volatile.Read(ref sent):N0}/{events:N0} at {options.Rate:N0}/s"), stop.Token);
 
-        // The pacer has a thread of its own: a busy thread pool must not delay the schedule. It sleeps
-        // rather than spins (a spinning pacer would take a core from Herald on a small machine), and
-        // sends every event that fell due meanwhile; how late that was is reported.
-        var pacer = new Thread(() =>
+        // How late the pacer sent each event is reported: when it is large, the machine set the latencies.
+        await BenchLoad.PaceAsync("bench latency pacer", run.Started, events, options.Rate, (i, due) =>
         {
-            for (var i = 0; i < events && !stop.IsCancellationRequested; i++)
-            {
-                var due = run.Started + (long)(i * interval);
-                while (Stopwatch.GetTimestamp() < due)
-                {
-                    Thread.Sleep(1);
-                }
-                run.SentAt[i] = due;
-                late[i] = Stopwatch.GetElapsedTime(due, Stopwatch.GetTimestamp()).TotalMilliseconds;
-                var n = i;
-                sends[i] = SendAsync(client, n, accepted, stop);
-                Volatile.Write(ref sent, i + 1);
-            }
-        })
-        { IsBackground = true, Name = "bench latency pacer" };
-        pacer.Start();
-        await Task.Run(pacer.Join, cancellationToken);
+            run.SentAt[i] = due;
+            late[i] = Stopwatch.GetElapsedTime(due, Stopwatch.GetTimestamp()).TotalMilliseconds;
+            sends[i] = SendAsync(client, i, accepted, stop);
+            Volatile.Write(ref sent, i + 1);
+        }, stop.Token);
         try
         {
             try

@@ -120,26 +120,11 @@ public static class NoisyNeighbourScenario
     private static async Task PacedAsync(HttpClient client, PublishRun run, long[] accepted, int from, int count, CancellationToken cancellationToken)
     {
         var sends = new Task[count];
-        var interval = (double)Stopwatch.Frequency / QuietRate;
-        var started = Stopwatch.GetTimestamp();
-        // A thread of its own: a thread pool busy with the flood must not delay the schedule.
-        var pacer = new Thread(() =>
+        await BenchLoad.PaceAsync("bench noisy-neighbour pacer", Stopwatch.GetTimestamp(), count, QuietRate, (i, due) =>
         {
-            for (var i = 0; i < count && !cancellationToken.IsCancellationRequested; i++)
-            {
-                var due = started + (long)(i * interval);
-                while (Stopwatch.GetTimestamp() < due)
-                {
-                    Thread.Sleep(1);
-                }
-                var n = from + i;
-                run.SentAt[n] = due;
-                sends[i] = SendAsync(client, n, accepted, cancellationToken);
-            }
-        })
-        { IsBackground = true, Name = "bench noisy-neighbour pacer" };
-        pacer.Start();
-        await Task.Run(pacer.Join, cancellationToken);
+            run.SentAt[from + i] = due;
+            sends[i] = SendAsync(client, from + i, accepted, cancellationToken);
+        }, cancellationToken);
         await Task.WhenAll(sends.Where(t => t is not null));
     }
 
