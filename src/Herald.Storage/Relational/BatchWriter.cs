@@ -90,7 +90,7 @@ internal sealed class BatchWriter : IAsyncDisposable
         private bool RunTogether(List<IJob> batch)
         {
             var connection = Connection();
-            // Microsoft.Data.Sqlite begins IMMEDIATE: the write lock is taken up front, never upgraded mid-batch.
+            // SQLite's provider begins IMMEDIATE: the write lock is taken up front, never upgraded mid-batch.
             using var transaction = connection.BeginTransaction();
             foreach (var job in batch)
             {

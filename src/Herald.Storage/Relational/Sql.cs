@@ -36,11 +36,6 @@ internal static class Sql
     {
         parameter.ResetDbType();
         parameter.Value = value ?? DBNull.Value;
-        if (value is null && parameter is Npgsql.NpgsqlParameter untyped)
-        {
-            // A null says nothing of its type: PostgreSQL infers it from where it is used.
-            untyped.NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Unknown;
-        }
     }
 
     /// <summary>A command for one use: the kept one of a connection that keeps its statements prepared (not to be disposed), or a new one (to be disposed).</summary>

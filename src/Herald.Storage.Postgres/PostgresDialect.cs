@@ -1,0 +1,60 @@
+using System.Data.Common;
+using Herald.Storage.Relational;
+using Npgsql;
+
+namespace Herald.Storage.Postgres;
+
+/// <summary>The SQL and error handling that differ on PostgreSQL.</summary>
+internal sealed class PostgresDialect : IDialect
+{
+    // Any constant agreed by every Herald process: the advisory lock that serializes migrations.
+    private const long MigrationLock = 0x4865_7261_6c64; // "Herald"
+
+    public string Name => "postgresql";
+
+    public bool OwnsDatabaseAlone => false;
+
+    // A transaction spends most of its time on round trips to the server: several run at once.
+    public int WriterLanes => 4;
+
+    public string ClaimSql { get; } = Claims.Statement(" FOR UPDATE SKIP LOCKED");
+
+    public string PendingByEndpointIndex => "";
+
+    public string ForUpdate => " FOR UPDATE";
+
+    public string ForUpdateSkipLocked => " FOR UPDATE SKIP LOCKED";
+
+    public string? MigrationLockSql => $"SELECT pg_advisory_xact_lock({MigrationLock})";
+
+    // What the jobs of a group-committed transaction have to say, sent once at its commit: a hundred
+    // publishes in one transaction wake the other processes with one message, not a hundred.
+    // (Messages of a transaction rolled back may ride along with a later one on a reused transaction
+    // object: a spurious wake-up or cache drop, never a missed one.)
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<DbTransaction, HashSet<string>> _pending = new();
+
+    public void Notify(DbConnection connection, DbTransaction transaction, string message) =>
+        _pending.GetOrCreateValue(transaction).Add(message);
+
+    public void BeforeCommit(DbConnection connection, DbTransaction transaction)
+    {
+        if (_pending.TryGetValue(transaction, out var messages))
+        {
+            _pending.Remove(transaction);
+            connection.Execute(transaction, $"SELECT pg_notify('{StoreNotifications.Channel}', m) FROM unnest(@messages) AS m", ("@messages", messages.ToArray()));
+        }
+    }
+
+    public bool IsTransient(Exception error) => error switch
+    {
+        PostgresException pg => pg.IsTransient
+            || pg.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure
+                or PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.CannotConnectNow,
+        NpgsqlException npgsql => npgsql.IsTransient,
+        _ => false,
+    };
+
+    public bool IsUniqueViolation(Exception error) => error is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
+
+    public void ResetConnections() => NpgsqlConnection.ClearAllPools();
+}
