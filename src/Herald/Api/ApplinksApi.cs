@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 using Herald.Core.Applinks;
 using Herald.Core.Model;
 using Herald.Core.Validation;
-using Herald.Delivery;
+using Herald.Engine.Delivery;
 using Herald.Hosting;
 using Herald.Storage;
 using QRCoder;

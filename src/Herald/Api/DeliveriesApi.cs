@@ -1,6 +1,6 @@
 using Herald.Core.Model;
 using Herald.Core.Validation;
-using Herald.Delivery;
+using Herald.Engine.Delivery;
 using Herald.Storage;
 
 namespace Herald.Api;

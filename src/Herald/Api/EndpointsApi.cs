@@ -3,10 +3,10 @@ using Herald.Core;
 using Herald.Core.Endpoints;
 using Herald.Core.Model;
 using Herald.Core.Validation;
-using Herald.Delivery;
+using Herald.Engine.Delivery;
 using Herald.Hosting;
 using Herald.Storage;
-using Herald.Templates;
+using Herald.Core.Templates;
 
 namespace Herald.Api;
 

@@ -3,7 +3,7 @@ using System.Text.Json;
 using Herald.Core;
 using Herald.Core.Model;
 using Herald.Core.Validation;
-using Herald.Schemas;
+using Herald.Core.Schemas;
 using Herald.Storage;
 
 namespace Herald.Api;

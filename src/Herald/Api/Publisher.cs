@@ -5,7 +5,7 @@ using System.Text.Json;
 using Herald.Core;
 using Herald.Core.Model;
 using Herald.Core.Validation;
-using Herald.Delivery;
+using Herald.Engine.Delivery;
 using Herald.Hosting;
 using Herald.Storage;
 

@@ -7,7 +7,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Herald.Core;
 using Herald.Core.Validation;
-using Herald.Schemas;
+using Herald.Core.Schemas;
 
 namespace Herald.Cli;
 

@@ -1,7 +1,7 @@
 using Herald.Api;
 using Herald.Core.Model;
 using Herald.Core.Validation;
-using Herald.Delivery;
+using Herald.Engine.Delivery;
 using Herald.Storage;
 using static Herald.Dashboard.Html;
 

@@ -9,10 +9,10 @@ using Herald.Core.Applinks;
 using Herald.Core.Endpoints;
 using Herald.Core.Model;
 using Herald.Core.Validation;
-using Herald.Delivery;
+using Herald.Engine.Delivery;
 using Herald.Hosting;
 using Herald.Storage;
-using Herald.Templates;
+using Herald.Core.Templates;
 using QRCoder;
 using static Herald.Dashboard.Html;
 

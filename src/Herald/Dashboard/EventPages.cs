@@ -1,5 +1,5 @@
 using Herald.Core.Validation;
-using Herald.Delivery;
+using Herald.Engine.Delivery;
 using Herald.Storage;
 using static Herald.Dashboard.Html;
 

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Herald.Delivery;
+using Herald.Engine.Delivery;
 using Herald.Storage;
 using static Herald.Dashboard.Html;
 

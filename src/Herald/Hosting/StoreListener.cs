@@ -1,5 +1,5 @@
 using Herald.Api;
-using Herald.Delivery;
+using Herald.Engine.Delivery;
 using Herald.Storage;
 using Microsoft.Extensions.Hosting;
 

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using Herald.Schemas;
+using Herald.Core.Schemas;
 using Herald.Tests.Api;
 
 using Herald.Tests.Seeds;

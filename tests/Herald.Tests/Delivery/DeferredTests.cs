@@ -109,7 +109,7 @@ public sealed class DeferredTests : ServerWithReceiver
         }
 
         Assert.InRange(requests.Count, 3, 12);
-        Assert.All(requests, r => Assert.True(r.Body.Length <= Herald.Delivery.Dispatcher.MaxBatchBytes + 16 * 1024, $"a batch request of {r.Body.Length} bytes"));
+        Assert.All(requests, r => Assert.True(r.Body.Length <= Herald.Engine.Delivery.Dispatcher.MaxBatchBytes + 16 * 1024, $"a batch request of {r.Body.Length} bytes"));
         Assert.Equal(requests.Count, requests.Select(r => r.Header("webhook-id")).Distinct().Count());
         var numbers = requests.SelectMany(r => r.Json().AsArray()).Select(p => p!.At("data.n")!.GetValue<int>()).ToList();
         Assert.Equal(Enumerable.Range(0, 12), numbers.Order());

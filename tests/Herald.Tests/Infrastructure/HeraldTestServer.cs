@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
-using Herald.Delivery;
+using Herald.Engine.Configuration;
+using Herald.Engine.Delivery;
 using Herald.Hosting;
 using Herald.Storage;
 using Microsoft.AspNetCore.Builder;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
-using Herald.Schemas;
+using Herald.Core.Schemas;
 
 namespace Herald.Tests.Schemas;
 

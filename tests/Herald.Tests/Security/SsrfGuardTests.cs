@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using Herald.Delivery;
+using Herald.Engine.Delivery;
 
 namespace Herald.Tests.Security;
 

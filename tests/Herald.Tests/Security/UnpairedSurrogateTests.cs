@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
+using Herald.Engine.Configuration;
 using Herald.Hosting;
 using Herald.Tests.Api;
 using Herald.Tests.Dashboard;

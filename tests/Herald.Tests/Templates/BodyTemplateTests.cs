@@ -3,8 +3,8 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Herald.Core;
 using Herald.Core.Model;
-using Herald.Delivery;
-using Herald.Templates;
+using Herald.Engine.Delivery;
+using Herald.Core.Templates;
 
 namespace Herald.Tests.Templates;
 

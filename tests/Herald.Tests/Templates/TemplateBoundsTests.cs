@@ -6,7 +6,7 @@ using System.Reflection;
 using System.Text;
 using System.Text.Json.Nodes;
 using DotLiquid;
-using Herald.Templates;
+using Herald.Core.Templates;
 using static Herald.Tests.Api.ApiTestSupport;
 
 namespace Herald.Tests.Templates;

@@ -1,0 +1,16 @@
+using System.Net;
+
+namespace Herald.Engine.Delivery;
+
+/// <summary>Name resolution, injectable so tests can simulate DNS rebinding (DESIGN §6).</summary>
+public interface IHostResolver
+{
+    Task<IPAddress[]> ResolveAsync(string host, CancellationToken cancellationToken);
+}
+
+/// <summary>The system resolver.</summary>
+public sealed class DnsHostResolver : IHostResolver
+{
+    public Task<IPAddress[]> ResolveAsync(string host, CancellationToken cancellationToken) =>
+        Dns.GetHostAddressesAsync(host, cancellationToken);
+}

@@ -1,0 +1,143 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Herald.Engine.Delivery;
+
+/// <summary>A request to one receiver, built by the attempt runner.</summary>
+public sealed record OutgoingRequest(string Method, string Url, IReadOnlyList<KeyValuePair<string, string>> Headers, byte[] Body, TimeSpan Timeout);
+
+/// <summary>What came back: a response, or the reason there was none.</summary>
+public sealed record SendResult(int? Status, IReadOnlyDictionary<string, string> Headers, string Body, string? Error, TimeSpan Duration, string? RetryAfter)
+{
+    /// <summary>An attempt that failed before a request could be sent.</summary>
+    public static SendResult NotSent(string error) => new(null, new Dictionary<string, string>(), "", error, TimeSpan.Zero, null);
+}
+
+/// <summary>
+/// One shared HTTP client for every delivery: pooled keep-alive connections, no redirects (a 3xx is
+/// a failed attempt), no proxy (a proxy would connect for us and bypass the SSRF guard), no cookies.
+/// </summary>
+public sealed class HttpSender : IDisposable
+{
+    public const int MaxResponseBody = 4096;
+    private static readonly string UserAgent = "Herald/" + (typeof(HttpSender).Assembly.GetName().Version?.ToString(3) ?? "0");
+    private readonly HttpClient _client;
+
+    public HttpSender(TargetGuard guard)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            AllowAutoRedirect = false,
+            UseProxy = false,
+            UseCookies = false,
+            AutomaticDecompression = DecompressionMethods.None,
+            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(60),
+            MaxConnectionsPerServer = int.MaxValue,
+            ConnectTimeout = TimeSpan.FromSeconds(10),
+            ConnectCallback = guard.ConnectAsync,
+        };
+        _client = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
+    }
+
+    public static string AgentHeader => UserAgent;
+
+    public async Task<SendResult> SendAsync(OutgoingRequest request, CancellationToken cancellationToken)
+    {
+        using var message = new HttpRequestMessage(HttpMethod.Parse(request.Method), request.Url);
+        message.Content = new ByteArrayContent(request.Body);
+        foreach (var (name, value) in request.Headers)
+        {
+            if (name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase))
+            {
+                // Every body is JSON: the common value needs no parsing.
+                message.Content.Headers.ContentType = value == "application/json" ? new MediaTypeHeaderValue("application/json") : MediaTypeHeaderValue.Parse(value);
+            }
+            else if (!message.Headers.TryAddWithoutValidation(name, value))
+            {
+                message.Content.Headers.TryAddWithoutValidation(name, value);
+            }
+        }
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(request.Timeout);
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            using var response = await _client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+            var body = await ReadPrefixAsync(response.Content, timeout.Token);
+            var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+            foreach (var header in response.Headers.Concat(response.Content.Headers))
+            {
+                headers[header.Key] = string.Join(", ", header.Value);
+            }
+            var retryAfter = response.Headers.TryGetValues("Retry-After", out var values) ? values.FirstOrDefault() : null;
+            return new SendResult((int)response.StatusCode, headers, body, null, Stopwatch.GetElapsedTime(started), retryAfter);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return Failure($"timed out after {Herald.Core.Durations.Format(request.Timeout)} without a complete response", started);
+        }
+        catch (HttpRequestException e)
+        {
+            return Failure(Describe(e), started);
+        }
+        catch (RefusedTargetException e)
+        {
+            return Failure(e.Message, started);
+        }
+    }
+
+    private static SendResult Failure(string error, long started) =>
+        new(null, new Dictionary<string, string>(), "", error, Stopwatch.GetElapsedTime(started), null);
+
+    private static string Describe(HttpRequestException e)
+    {
+        for (Exception? inner = e; inner is not null; inner = inner.InnerException)
+        {
+            switch (inner)
+            {
+                case RefusedTargetException refused:
+                    return refused.Message;
+                case SocketException socket:
+                    return $"connection failed: {socket.Message}";
+            }
+        }
+        return e.Message;
+    }
+
+    /// <summary>Reads at most <see cref="MaxResponseBody"/> bytes: the log keeps a prefix, and a huge body must not cost memory.</summary>
+    private static async Task<string> ReadPrefixAsync(HttpContent content, CancellationToken cancellationToken)
+    {
+        await using var stream = await content.ReadAsStreamAsync(cancellationToken);
+        if (content.Headers.ContentLength == 0)
+        {
+            // Most receivers answer 2xx with no body: nothing to read or to keep.
+            return "";
+        }
+        var buffer = ArrayPool<byte>.Shared.Rent(MaxResponseBody);
+        try
+        {
+            var read = 0;
+            while (read < MaxResponseBody)
+            {
+                var n = await stream.ReadAsync(buffer.AsMemory(read, MaxResponseBody - read), cancellationToken);
+                if (n == 0)
+                {
+                    break;
+                }
+                read += n;
+            }
+            return Encoding.UTF8.GetString(buffer, 0, read);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    public void Dispose() => _client.Dispose();
+}

@@ -1,8 +1,0 @@
-using System.Text.Json.Serialization;
-using Herald.Delivery;
-
-namespace Herald.Hosting;
-
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
-[JsonSerializable(typeof(StoredSecrets))]
-internal sealed partial class HostJson : JsonSerializerContext;
