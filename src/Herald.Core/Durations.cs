@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Herald.Core;
 
 /// <summary>
-/// The duration syntax of the API and options (DESIGN §10): a non-negative integer immediately
+/// The duration syntax of the API and options: a non-negative integer immediately
 /// followed by a lowercase unit <c>ms</c>, <c>s</c>, <c>m</c>, <c>h</c> or <c>d</c>
 /// (<c>"100s"</c>, <c>"5m"</c>). A bare number is refused so that no one guesses the unit.
 /// </summary>

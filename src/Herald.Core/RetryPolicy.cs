@@ -10,7 +10,7 @@ namespace Herald.Core;
 /// <param name="Jitter">Relative spread of each delay; the API accepts 0 to 0.5.</param>
 public sealed record RetryPolicy(IReadOnlyList<TimeSpan> Schedule, double Jitter)
 {
-    /// <summary>The largest jitter the API accepts (DESIGN §10).</summary>
+    /// <summary>The largest jitter the API accepts.</summary>
     public const double MaxJitter = 0.5;
 
     /// <summary>5s, 5m, 30m, 2h, 5h, 10h, 10h with 10 % jitter: 8 attempts over about 28 hours.</summary>

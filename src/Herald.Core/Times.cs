@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace Herald.Core;
 
-/// <summary>Herald's one time format: RFC 3339 UTC with milliseconds (DESIGN §10).</summary>
+/// <summary>Herald's one time format: RFC 3339 UTC with milliseconds.</summary>
 public static class Times
 {
     public static string Format(DateTimeOffset time) =>

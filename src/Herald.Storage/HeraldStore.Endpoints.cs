@@ -91,7 +91,7 @@ public sealed partial class HeraldStore
     public IReadOnlyList<StoredEndpoint> AllEndpoints(string orgId) =>
         Read(c => c.Query(null, $"SELECT {EndpointColumns} FROM endpoints WHERE org_id = @org ORDER BY id", MapEndpoint, ("@org", orgId)));
 
-    /// <summary>Deletes an endpoint and cancels its deliveries that had not ended (DESIGN §10).</summary>
+    /// <summary>Deletes an endpoint and cancels its deliveries that had not ended.</summary>
     public Task<bool> DeleteEndpointAsync(string orgId, string id) => ChangeEndpointsAsync(orgId, (c, t) =>
     {
         if (c.Execute(t, "DELETE FROM endpoints WHERE org_id = @org AND id = @id", ("@org", orgId), ("@id", id)) == 0)
@@ -122,7 +122,7 @@ public sealed partial class HeraldStore
 
     /// <summary>
     /// A disabled endpoint's pending deliveries are parked (no due time) so no worker claims them;
-    /// enabling makes them due at once (DESIGN §10: they wait and go out when it is re-enabled).
+    /// enabling makes them due at once: they wait and go out when it is re-enabled.
     /// </summary>
     private void ApplyEnabledState(DbConnection c, DbTransaction t, string endpointId, bool enabled)
     {

@@ -158,7 +158,7 @@ public sealed partial class HeraldStore
         args.Add(($"@{column}", value));
     }
 
-    /// <summary>since inclusive, until exclusive, on created_at (DESIGN §10); the cursor is the last id seen.</summary>
+    /// <summary>since inclusive, until exclusive, on created_at; the cursor is the last id seen.</summary>
     private static void AddWindow(StringBuilder sql, List<(string, object?)> args, DateTimeOffset? since, DateTimeOffset? until, string? cursor)
     {
         if (since is { } s)

@@ -97,7 +97,7 @@ public sealed record AttemptOutcome(
 /// </summary>
 public sealed record EndpointHealth(string OrgId, string EndpointId, bool Acknowledged, string? DisableReason, HealthPolicy Policy);
 
-/// <summary>The circuit breaker and auto-disable settings (DESIGN §3).</summary>
+/// <summary>The circuit breaker and auto-disable settings of an endpoint.</summary>
 public sealed record HealthPolicy(int FailureThreshold, TimeSpan ProbeInterval, TimeSpan AutoDisableAfter);
 
 /// <summary>How an attempt changed its endpoint's standing.</summary>

@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 namespace Herald.Webhooks;
 
 /// <summary>
-/// A CyberTracker observation as its webhooks send it (seed 000, Webhooks → Payload format): one
+/// A CyberTracker observation as its webhooks send it (CyberTracker's docs, Webhooks → Payload format): one
 /// or more records, which SMART links into a tree through values that list other records' uids.
 /// </summary>
 public sealed record Observation(

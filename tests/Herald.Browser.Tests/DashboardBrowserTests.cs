@@ -6,7 +6,7 @@ using static Microsoft.Playwright.Assertions;
 
 namespace Herald.Browser.Tests;
 
-/// <summary>The dashboard in headless Chromium against a real Herald and a real receiver (DESIGN §8).</summary>
+/// <summary>The dashboard in headless Chromium against a real Herald and a real receiver (docs/dashboard.md).</summary>
 [Collection(BrowserCollection.Name)]
 public sealed partial class DashboardBrowserTests(BrowserHerald herald)
 {

@@ -3,7 +3,7 @@ using System.Text.Json;
 
 namespace Herald.Webhooks.Tests;
 
-/// <summary>The CyberTracker observation model against seed 000's single and SMART multi-record payloads.</summary>
+/// <summary>The CyberTracker observation model against CyberTracker's documented single and SMART multi-record payloads.</summary>
 public sealed class ObservationTests
 {
     [Fact]

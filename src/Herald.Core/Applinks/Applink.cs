@@ -5,7 +5,7 @@ using System.Text.Json;
 namespace Herald.Core.Applinks;
 
 /// <summary>
-/// A CyberTracker applink that installs a webhook on a device (seed "Applink"):
+/// A CyberTracker applink that installs a webhook on a device (docs/applinks.md):
 /// <c>https://cybertrackerwiki.org/applink?x=&lt;base64 of {"webhook": true, "url": …, "entity": …}&gt;</c>.
 /// </summary>
 /// <param name="Url">Where the device sends its records.</param>

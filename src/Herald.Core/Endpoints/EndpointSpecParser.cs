@@ -20,7 +20,7 @@ public enum EndpointParseMode
 public sealed record ParsedEndpoint(EndpointSpec Spec, string? NewSecret);
 
 /// <summary>
-/// Reads an endpoint body (DESIGN §3) into an <see cref="EndpointSpec"/>, collecting every error at its
+/// Reads an endpoint body into an <see cref="EndpointSpec"/>, collecting every error at its
 /// JSON path. Masked values (<c>"********"</c>) sent back unchanged resolve to the stored ones, so a
 /// GET → PUT round trip never loses a secret.
 /// </summary>

@@ -4,7 +4,7 @@ using Herald.Core.Model;
 namespace Herald.Core.Endpoints;
 
 /// <summary>
-/// Writes an endpoint in the shape of DESIGN §3. The same shape, unmasked, is what Herald seals at
+/// Writes an endpoint in the shape the API reads and writes. The same shape, unmasked, is what Herald seals at
 /// rest, so one parser reads both API bodies and stored endpoints.
 /// </summary>
 public static class EndpointView

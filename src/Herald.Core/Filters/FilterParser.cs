@@ -7,7 +7,7 @@ namespace Herald.Core.Filters;
 
 /// <summary>
 /// Validates a filter document and compiles it into <see cref="FilterNode"/>s in one walk,
-/// reporting each problem at its JSON path (DESIGN §10) and going on, so a client sees them all.
+/// reporting each problem at its JSON path and going on, so a client sees them all.
 /// </summary>
 internal sealed class FilterParser
 {

@@ -6,7 +6,7 @@ using Herald.Core.Validation;
 namespace Herald.Core.Filters;
 
 /// <summary>
-/// An endpoint's <c>filter</c> (DESIGN §3): conditions on the event's envelope (§4), all of which
+/// An endpoint's <c>filter</c>: conditions on the event's envelope, all of which
 /// must hold for the event to reach the endpoint. The language — dotted paths, <c>$eq</c> … <c>$regex</c>,
 /// <c>$and</c>/<c>$or</c>/<c>$not</c> — is specified in <c>docs/filters.md</c>.
 /// </summary>
@@ -84,7 +84,7 @@ public sealed class PayloadFilter
 
     /// <summary>
     /// True when every condition holds for <paramref name="envelope"/>, the event as the envelope
-    /// format renders it (§4). A <c>$regex</c> that exceeds <see cref="RegexTimeout"/> makes the
+    /// format renders it. A <c>$regex</c> that exceeds <see cref="RegexTimeout"/> makes the
     /// whole filter not match, even under <c>$not</c>.
     /// </summary>
     public bool Matches(JsonElement envelope)

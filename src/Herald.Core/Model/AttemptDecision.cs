@@ -4,7 +4,7 @@ namespace Herald.Core.Model;
 public sealed record AttemptDecision(DeliveryStatus Status, int ScheduledFailures, DateTimeOffset? NextAttemptAt, bool Gone);
 
 /// <summary>
-/// The retry rules of DESIGN §3 and §10 in one pure function: 2xx acknowledges, 410 ends the delivery
+/// The retry rules (docs/guarantees.md) in one pure function: 2xx acknowledges, 410 ends the delivery
 /// and disables the endpoint, anything else (or no response) schedules the next attempt until the
 /// schedule runs out. A manual attempt never consumes a scheduled one.
 /// </summary>

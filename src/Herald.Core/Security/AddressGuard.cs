@@ -5,7 +5,7 @@ using System.Net.Sockets;
 namespace Herald.Core.Security;
 
 /// <summary>
-/// The SSRF guard's address policy (DESIGN §6, §10): which IP addresses a webhook may never be
+/// The SSRF guard's address policy (docs/security.md): which IP addresses a webhook may never be
 /// sent to unless private targets are allowed. Checked on every resolved and connected address,
 /// so it must be cheap and allocation-free when an address passes.
 /// </summary>

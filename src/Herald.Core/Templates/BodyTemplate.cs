@@ -12,7 +12,7 @@ using DotLiquid.FileSystems;
 
 namespace Herald.Core.Templates;
 
-/// <summary>What a body template renders from (DESIGN §10 "Templates (Liquid)").</summary>
+/// <summary>What a body template renders from (docs/templates.md).</summary>
 /// <param name="Timestamp">RFC 3339 UTC with milliseconds: the event's occurred_at, else its created_at.</param>
 /// <param name="TriggeredByJson">The published <c>triggered_by</c> object as JSON text, or null.</param>
 /// <param name="DataJson">The event's <c>data</c> bytes as published.</param>
@@ -40,7 +40,7 @@ public sealed record TemplateContext(
     int Attempt);
 
 /// <summary>
-/// An endpoint's <c>template</c> (format <c>template</c>, DESIGN §3): Liquid text whose output is the
+/// An endpoint's <c>template</c> (format <c>template</c>): Liquid text whose output is the
 /// request body, which must be JSON. Parsed once when saved or loaded, then rendered concurrently by
 /// every worker: renders share nothing but the parsed tree (see docs/templates.md, "Limits").
 /// </summary>
@@ -78,7 +78,7 @@ public sealed partial class BodyTemplate
         .Select(method => Template.NamingConvention.GetMemberName(method.Name))
         .ToHashSet(StringComparer.Ordinal);
 
-    /// <summary>The §4 envelope as a template: rendering it gives the body of format <c>envelope</c>.</summary>
+    /// <summary>The envelope as a template: rendering it gives the body of format <c>envelope</c>.</summary>
     public static string EnvelopeTemplate { get; } = """
         {
           "version": "1.0.0",

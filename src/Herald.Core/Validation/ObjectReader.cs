@@ -5,7 +5,7 @@ namespace Herald.Core.Validation;
 
 /// <summary>
 /// Reads the fields of one JSON object while collecting every problem at its path, so a client
-/// learns all that is wrong with a body in one round trip. Unknown fields are errors (DESIGN §10).
+/// learns all that is wrong with a body in one round trip. Unknown fields are errors.
 /// </summary>
 public sealed class ObjectReader
 {

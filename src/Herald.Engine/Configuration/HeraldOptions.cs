@@ -2,7 +2,7 @@ using Herald.Core;
 
 namespace Herald.Engine.Configuration;
 
-/// <summary>Everything <c>herald serve</c> is configured with (DESIGN §2); each option also has an environment variable.</summary>
+/// <summary>Everything <c>herald serve</c> is configured with; each option also has an environment variable.</summary>
 public sealed class HeraldOptions
 {
     public string Urls { get; set; } = "http://127.0.0.1:8080";
@@ -43,5 +43,5 @@ public sealed class HeraldOptions
     }
 }
 
-/// <summary>A start-up refusal: printed as one line, exit code 1 (DESIGN §10).</summary>
+/// <summary>A start-up refusal: printed as one line, exit code 1.</summary>
 public sealed class StartupException(string message) : Exception(message);

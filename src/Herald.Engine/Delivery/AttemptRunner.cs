@@ -25,7 +25,7 @@ public sealed class AttemptRunner(
     TimeProvider time,
     ILogger<AttemptRunner> logger)
 {
-    /// <summary>Consecutive failed requests that open an endpoint's circuit (DESIGN §3).</summary>
+    /// <summary>Consecutive failed requests that open an endpoint's circuit.</summary>
     public const int CircuitThreshold = 10;
 
     private readonly HealthPolicy healthPolicy = new(CircuitThreshold, options.CircuitProbeInterval, options.AutoDisableAfter);
@@ -187,7 +187,7 @@ public sealed class AttemptRunner(
             var shown = value;
             if (name.Equals("Authorization", StringComparison.OrdinalIgnoreCase))
             {
-                // Always masked (DESIGN §10), keeping the scheme so the log still says what was sent.
+                // Always masked, keeping the scheme so the log still says what was sent.
                 var space = value.IndexOf(' ');
                 shown = space > 0 ? value[..(space + 1)] + EndpointSpecParser.Mask : EndpointSpecParser.Mask;
             }

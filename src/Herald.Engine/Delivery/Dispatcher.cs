@@ -53,7 +53,7 @@ public sealed class Dispatcher(
     private static readonly TimeSpan IdlePoll = TimeSpan.FromSeconds(1);
     // Long enough for the longest request (60 s timeout) to finish; a dead process's leases come back after it.
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(90);
-    // A claimed delivery's lease is its endpoint's timeout plus this (DESIGN §5): on PostgreSQL, the
+    // A claimed delivery's lease is its endpoint's timeout plus this: on PostgreSQL, the
     // time after which another process takes over the deliveries of one that died.
     private static readonly TimeSpan LeaseGrace = TimeSpan.FromSeconds(30);
     // One request per endpoint per interval; beyond this many pending payloads, or this much event
@@ -513,7 +513,7 @@ public sealed class Dispatcher(
             pending = [.. _inFlight];
         }
         // In-flight requests get a bounded grace period to finish and be recorded; the rest are cut
-        // off and their leases come back at the next start (at-least-once, DESIGN §5).
+        // off and their leases come back at the next start (at-least-once, docs/guarantees.md).
         var grace = Task.Delay(TimeSpan.FromSeconds(10), CancellationToken.None);
         if (await Task.WhenAny(Task.WhenAll(pending), grace) == grace)
         {

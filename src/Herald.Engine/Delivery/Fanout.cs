@@ -5,7 +5,7 @@ using Herald.Storage;
 
 namespace Herald.Engine.Delivery;
 
-/// <summary>Which endpoints an event goes to (DESIGN §10 Matching).</summary>
+/// <summary>Which endpoints an event goes to: enabled, subscribed to its type and entity type, and its filter matching.</summary>
 public static class Fanout
 {
     /// <summary>

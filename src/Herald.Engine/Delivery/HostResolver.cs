@@ -2,7 +2,7 @@ using System.Net;
 
 namespace Herald.Engine.Delivery;
 
-/// <summary>Name resolution, injectable so tests can simulate DNS rebinding (DESIGN §6).</summary>
+/// <summary>Name resolution, injectable so tests can simulate DNS rebinding (docs/security.md).</summary>
 public interface IHostResolver
 {
     Task<IPAddress[]> ResolveAsync(string host, CancellationToken cancellationToken);

@@ -8,7 +8,7 @@ using Herald.Core.Templates;
 
 namespace Herald.Engine.Delivery;
 
-/// <summary>Request bodies in each endpoint format (DESIGN §3 format, §4 envelope).</summary>
+/// <summary>Request bodies in each endpoint format (README, "Endpoint options, one example each").</summary>
 public static class Payloads
 {
     public const string EnvelopeVersion = "1.0.0";

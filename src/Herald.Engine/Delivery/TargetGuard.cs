@@ -10,7 +10,7 @@ namespace Herald.Engine.Delivery;
 public sealed class RefusedTargetException(string message) : Exception(message);
 
 /// <summary>
-/// The SSRF guard (DESIGN §6): refused address classes are rejected when an endpoint is saved and
+/// The SSRF guard (docs/security.md): refused address classes are rejected when an endpoint is saved and
 /// again on every connection, on the address actually connected, so DNS rebinding gains nothing.
 /// </summary>
 public sealed class TargetGuard(HeraldOptions options, IHostResolver resolver)

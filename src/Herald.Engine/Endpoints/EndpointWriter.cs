@@ -29,7 +29,7 @@ public sealed record EndpointSaveResult
 }
 
 /// <summary>
-/// Creates or replaces an endpoint from a body of DESIGN §3: the parser, the template check, the
+/// Creates or replaces an endpoint from an endpoint body: the parser, the template check, the
 /// SSRF check and the store, the same for <c>POST</c>/<c>PUT</c>/<c>PATCH /v1/endpoints</c>, applink
 /// import and the dashboard's form.
 /// </summary>

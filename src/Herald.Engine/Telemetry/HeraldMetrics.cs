@@ -5,7 +5,7 @@ namespace Herald.Engine.Telemetry;
 
 /// <summary>
 /// Aggregate counters for <c>/metrics</c> in Prometheus text format. No organization, endpoint or URL
-/// labels: the page is public, and per-tenant labels would leak who the tenants talk to (DESIGN §2).
+/// labels: the page is public, and per-tenant labels would leak who the tenants talk to.
 /// </summary>
 public sealed class HeraldMetrics
 {

@@ -10,7 +10,7 @@ using QRCoder;
 
 namespace Herald.Api;
 
-/// <summary>CyberTracker applinks of endpoints, as links and QR codes, and endpoints made from applinks (DESIGN §3 Endpoints; docs/applinks.md).</summary>
+/// <summary>CyberTracker applinks of endpoints, as links and QR codes, and endpoints made from applinks (docs/applinks.md).</summary>
 public static class ApplinksApi
 {
     // Ten pixels a module and the four-module quiet zone the QR specification asks for: a typical
@@ -128,7 +128,7 @@ public static class ApplinksApi
     }
 }
 
-/// <summary>The applink of an endpoint (DESIGN §10 Shapes): the link, and the JSON it carries.</summary>
+/// <summary>The applink of an endpoint: the link, and the JSON it carries.</summary>
 public sealed record ApplinkResource(string Applink, ApplinkResource.PayloadDocument Json)
 {
     public static ApplinkResource From(Applink applink) =>

@@ -5,7 +5,7 @@ using Herald.Storage;
 
 namespace Herald.Api;
 
-/// <summary>Deliveries and their attempt log (DESIGN §3 Deliveries).</summary>
+/// <summary>Deliveries and their attempt log.</summary>
 public static class DeliveriesApi
 {
     public static void MapDeliveriesApi(this RouteGroupBuilder v1)
@@ -46,7 +46,7 @@ public static class DeliveriesApi
             ? ApiJson.Ok(DeliveryDetail.From(delivery, store.ListAttempts(delivery.Id)))
             : Problems.NotFound("delivery");
 
-    /// <summary>One attempt now, outside the schedule (DESIGN §3, §10 Manual retry).</summary>
+    /// <summary>One attempt now, outside the schedule; it does not use up a scheduled one.</summary>
     private static async Task<IResult> Retry(HttpContext context, string id, HeraldStore store, EndpointCatalog catalog, AttemptRunner runner, DispatchSignal signal)
     {
         var orgId = context.Caller().OrgId;

@@ -10,7 +10,7 @@ using Herald.Core.Templates;
 
 namespace Herald.Api;
 
-/// <summary>Endpoints: named, reusable recipients (DESIGN §3 Endpoints).</summary>
+/// <summary>Endpoints: named, reusable recipients.</summary>
 public static class EndpointsApi
 {
     public static void MapEndpointsApi(this RouteGroupBuilder v1)
@@ -47,7 +47,7 @@ public static class EndpointsApi
     }
 
     /// <summary>
-    /// Creates an endpoint from a body of DESIGN §3 with the validation, SSRF check and storage of
+    /// Creates an endpoint from an endpoint body with the validation, SSRF check and storage of
     /// POST /v1/endpoints; applink import builds such a body and comes through here too.
     /// <paramref name="relocate"/> moves each validation error to the field of the caller's request
     /// that supplied the value (path, message → path, message).
@@ -247,7 +247,7 @@ public static class EndpointsApi
     }
 }
 
-/// <summary>The endpoint body and resource of DESIGN §3, for the OpenAPI document.</summary>
+/// <summary>The endpoint body and resource, for the OpenAPI document.</summary>
 public sealed record EndpointDocument(
     string? Id,
     string Name,

@@ -4,7 +4,7 @@ using Herald.Storage;
 
 namespace Herald.Api;
 
-/// <summary>Publishing and searching events (DESIGN §3 Events).</summary>
+/// <summary>Publishing and searching events.</summary>
 public static class EventsApi
 {
     public sealed record PublishRequest(

@@ -3,7 +3,7 @@ using Herald.Storage;
 
 namespace Herald.Api;
 
-/// <summary>Public operational routes: health and metrics (DESIGN §2).</summary>
+/// <summary>Public operational routes: health and metrics, without a key.</summary>
 public static class OperationsApi
 {
     public sealed record HealthStatus(string Status);

@@ -5,7 +5,7 @@ using Herald.Storage;
 
 namespace Herald.Api;
 
-/// <summary>List parameters shared by every list route (DESIGN §10 Shapes and Ranges).</summary>
+/// <summary>List parameters shared by every list route: cursor, limit and a since/until window.</summary>
 public sealed record ListParams(string? Cursor, int Limit, DateTimeOffset? Since, DateTimeOffset? Until);
 
 public static class Paging

@@ -5,7 +5,7 @@ using Herald.Core.Model;
 
 namespace Herald.Api;
 
-// The API's response shapes (DESIGN §3, §10). Serialized in snake_case; they are also what the
+// The API's response shapes. Serialized in snake_case; they are also what the
 // OpenAPI document describes.
 
 public sealed record OrgResource(string Id, string Name, string CreatedAt)

@@ -43,7 +43,7 @@ public static class Baselines
         return new BaselineResult(http, naive);
     }
 
-    /// <summary>A body the size and shape of Herald's envelope (DESIGN §4) for message <paramref name="n"/>.</summary>
+    /// <summary>A body the size and shape of Herald's envelope for message <paramref name="n"/>.</summary>
     public static byte[] EnvelopeLike(int n)
     {
         var now = DateTimeOffset.UtcNow;

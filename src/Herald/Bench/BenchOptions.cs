@@ -1,6 +1,6 @@
 namespace Herald.Bench;
 
-/// <summary>How one <c>herald bench</c> run is sized (DESIGN §9). The defaults finish in a few minutes on two cores.</summary>
+/// <summary>How one <c>herald bench</c> run is sized (docs/benchmarks.md). The defaults finish in a few minutes on two cores.</summary>
 public sealed class BenchOptions
 {
     /// <summary>Events each throughput run publishes (the <c>backlog</c> scenario runs it twice).</summary>

@@ -24,7 +24,7 @@ public sealed record BenchResult(
     public double RatioNaive => Baselines.Naive.PerSecond > 0 ? Measurement.DeliveredPerSecond / Baselines.Naive.PerSecond : 0;
 }
 
-/// <summary>Writes results as the table people read and the JSON lines scripts compare (DESIGN §9).</summary>
+/// <summary>Writes results as the table people read and the JSON lines scripts compare (docs/benchmarks.md, "Output").</summary>
 public static class BenchReport
 {
     private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;

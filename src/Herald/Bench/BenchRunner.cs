@@ -4,7 +4,7 @@ using Microsoft.Data.Sqlite;
 namespace Herald.Bench;
 
 /// <summary>
-/// <c>herald bench</c> (DESIGN §9): one receiver, the baselines measured against it, then each
+/// <c>herald bench</c> (docs/benchmarks.md): one receiver, the baselines measured against it, then each
 /// selected scenario; a table (unless <c>--json</c>) and one JSON line per scenario on
 /// <paramref name="stdout"/>, progress and errors on <paramref name="stderr"/>. Everything runs in
 /// this process, in a temporary directory deleted afterwards.

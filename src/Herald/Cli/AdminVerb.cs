@@ -325,7 +325,7 @@ internal static class AdminVerb
 
     private sealed class RunAction(AdminOptions? admin, string commandPath, Func<AdminRun, CancellationToken, Task<int>> run) : AsynchronousCommandLineAction
     {
-        // System.CommandLine reports parse errors with exit code 1, which DESIGN §7 gives to server errors.
+        // System.CommandLine reports parse errors with exit code 1, which the admin subcommands give to server errors.
         public override bool ClearsParseErrors => true;
 
         public override async Task<int> InvokeAsync(ParseResult parse, CancellationToken cancellationToken)

@@ -7,7 +7,7 @@ using System.Text.Json.Nodes;
 
 namespace Herald.Cli;
 
-/// <summary>The exit codes of the admin subcommands (DESIGN §7), the same for all of them so scripts can rely on them.</summary>
+/// <summary>The exit codes of the admin subcommands, the same for all of them so scripts can rely on them.</summary>
 public static class ExitCodes
 {
     public const int Ok = 0;
@@ -70,7 +70,7 @@ public sealed class CliContext(TextWriter output, TextWriter error, Func<string,
 
 /// <summary>
 /// The options every admin subcommand shares: which server, which key, table or JSON output
-/// (DESIGN §7). Each command makes its own instance, since an option belongs to one command.
+/// (README, "Command line"). Each command makes its own instance, since an option belongs to one command.
 /// </summary>
 public sealed class AdminOptions
 {

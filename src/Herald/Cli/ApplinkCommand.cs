@@ -5,7 +5,7 @@ using Herald.Core.Applinks;
 
 namespace Herald.Cli;
 
-/// <summary><c>herald applink create|decode</c>: CyberTracker applinks (DESIGN §3 Endpoints, §7).</summary>
+/// <summary><c>herald applink create|decode</c>: CyberTracker applinks (docs/applinks.md).</summary>
 public static class ApplinkCommand
 {
     public static Command Create() => new("applink", "CyberTracker applinks: links (and QR codes) that install a webhook on a device.")

@@ -4,7 +4,7 @@ using Herald.Core;
 
 namespace Herald.Cli;
 
-/// <summary><c>herald bench</c>: the load benchmark (DESIGN §9). Output goes to the invocation's writers, so tests can capture it.</summary>
+/// <summary><c>herald bench</c>: the load benchmark (docs/benchmarks.md). Output goes to the invocation's writers, so tests can capture it.</summary>
 public static class BenchCommand
 {
     public static Command Create()

@@ -11,7 +11,7 @@ using Herald.Core.Schemas;
 
 namespace Herald.Cli;
 
-/// <summary><c>herald catalog import FILE</c>: loads a catalogue file of event types into a running server (DESIGN §3, §7; docs/catalogs.md).</summary>
+/// <summary><c>herald catalog import FILE</c>: loads a catalogue file of event types into a running server (docs/catalogs.md).</summary>
 public static class CatalogCommand
 {
     public static Command Create() => new("catalog", "Manage your organization's catalogue of event types.")
@@ -44,7 +44,7 @@ public static class CatalogCommand
 
     private sealed class ImportAction(Argument<string> file, AdminOptions admin) : AsynchronousCommandLineAction
     {
-        // System.CommandLine reports its own parse errors with exit code 1, which DESIGN §7 gives to
+        // System.CommandLine reports its own parse errors with exit code 1, which the admin subcommands give to
         // server errors; clearing them lets this action report them as usage errors (exit 2).
         public override bool ClearsParseErrors => true;
 

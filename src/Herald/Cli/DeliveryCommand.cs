@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 
 namespace Herald.Cli;
 
-/// <summary><c>herald delivery list|show|retry</c> (DESIGN §3 Deliveries, §7).</summary>
+/// <summary><c>herald delivery list|show|retry</c>: deliveries and their attempts.</summary>
 public static class DeliveryCommand
 {
     private const string ExitCodesHelp = "Exit codes: 0 ok, 1 the server refused or failed the request, 2 bad usage, 3 the server cannot be reached.";

@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 
 namespace Herald.Cli;
 
-/// <summary><c>herald endpoint add|list|show|update|rm|test|recover</c> (DESIGN §3 Endpoints, §7).</summary>
+/// <summary><c>herald endpoint add|list|show|update|rm|test|recover</c>: endpoints over the API.</summary>
 public static class EndpointCommand
 {
     private const string ExitCodesHelp = "Exit codes: 0 ok, 1 the server refused or failed the request, 2 bad usage, 3 the server cannot be reached.";
@@ -31,7 +31,7 @@ public static class EndpointCommand
         public Option<string[]> Headers { get; } = new("--header") { Description = "Extra request header \"Name: value\"; repeat for more", HelpName = "HEADER" };
         public Option<string[]> SensitiveHeaders { get; } = new("--sensitive-header") { Description = "Extra header whose value is write-only (shown as ********)", HelpName = "HEADER" };
         public Option<string?> Retry { get; } = new("--retry") { Description = "Retry delays after each failed attempt, comma-separated: 5s,5m,30m", HelpName = "DELAYS" };
-        public Option<string?> BodyFile { get; } = new("--body-file") { Description = "JSON file with an endpoint body (DESIGN §3); the other flags override its fields", HelpName = "FILE" };
+        public Option<string?> BodyFile { get; } = new("--body-file") { Description = "JSON file with an endpoint body, as POST /v1/endpoints takes it; the other flags override its fields", HelpName = "FILE" };
 
         public Symbol[] All => [Name, Url, EventTypes, Method, Format, Headers, SensitiveHeaders, Retry, BodyFile];
 

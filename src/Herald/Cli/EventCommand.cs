@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 
 namespace Herald.Cli;
 
-/// <summary><c>herald event publish|list|show</c> (DESIGN §3 Events, §7).</summary>
+/// <summary><c>herald event publish|list|show</c>: publishing and searching events.</summary>
 public static class EventCommand
 {
     private const string ExitCodesHelp = "Exit codes: 0 ok, 1 the server refused or failed the request, 2 bad usage, 3 the server cannot be reached.";

@@ -2,7 +2,7 @@ using System.CommandLine;
 
 namespace Herald.Cli;
 
-/// <summary>The <c>herald</c> command line (DESIGN §7).</summary>
+/// <summary>The <c>herald</c> command line (README, "Command line").</summary>
 public static class HeraldCli
 {
     public static async Task<int> RunAsync(string[] args)

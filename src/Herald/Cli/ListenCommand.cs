@@ -18,7 +18,7 @@ public sealed record ListenSettings(int Port = 9000, string? Secret = null, stri
 
 /// <summary>
 /// <c>herald listen</c>: a local receiver that prints each incoming webhook and whether its
-/// signature verifies, like <c>stripe listen</c> (DESIGN §7). Verification is Herald.Webhooks.
+/// signature verifies, like <c>stripe listen</c>. Verification is Herald.Webhooks.
 /// </summary>
 public static class ListenCommand
 {

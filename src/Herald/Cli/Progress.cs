@@ -4,7 +4,7 @@ using System.Text;
 
 namespace Herald.Cli;
 
-/// <summary>How a long operation reports its progress on standard error (DESIGN §7).</summary>
+/// <summary>How a long operation reports its progress on standard error.</summary>
 public enum ProgressMode
 {
     /// <summary><c>--json</c>: nothing, so scripts read clean output.</summary>

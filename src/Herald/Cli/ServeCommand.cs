@@ -4,7 +4,7 @@ using Herald.Hosting;
 
 namespace Herald.Cli;
 
-/// <summary><c>herald serve</c>: every option also reads its HERALD_* environment variable (DESIGN §2).</summary>
+/// <summary><c>herald serve</c>: every option also reads its HERALD_* environment variable (README, "Configuration").</summary>
 public static class ServeCommand
 {
     public static Command Create()

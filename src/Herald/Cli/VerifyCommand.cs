@@ -5,8 +5,8 @@ using Herald.Webhooks;
 namespace Herald.Cli;
 
 /// <summary>
-/// <c>herald verify</c>: checks a received payload's signature, for receiver developers (DESIGN §7,
-/// docs/signatures.md). The check itself is Herald.Webhooks, the library receivers use.
+/// <c>herald verify</c>: checks a received payload's signature, for receiver developers
+/// (docs/signatures.md). The check itself is Herald.Webhooks, the library receivers use.
 /// </summary>
 public static class VerifyCommand
 {

@@ -5,7 +5,7 @@ using static Herald.Dashboard.Html;
 namespace Herald.Dashboard;
 
 /// <summary>
-/// The dashboard (DESIGN §8): server-rendered pages at <c>/</c>, signed in with an API key. Every
+/// The dashboard (docs/dashboard.md): server-rendered pages at <c>/</c>, signed in with an API key. Every
 /// page reads and writes through the same parser, store and services as the JSON API, with the
 /// same role rules: reading needs any key, changing needs admin.
 /// </summary>

@@ -119,7 +119,7 @@ internal static class DeliveryPages
         return Layout.Page(user, "Delivery " + d.Id, body, section: "/deliveries");
     }
 
-    /// <summary>One attempt: the request as sent and the response, header values masked as stored (DESIGN §10 Attempt).</summary>
+    /// <summary>One attempt: the request as sent and the response, header values masked as stored.</summary>
     public static Markup AttemptView(Attempt a, int number)
     {
         var outcome = a.Response is { } r

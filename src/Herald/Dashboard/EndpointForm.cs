@@ -8,7 +8,7 @@ using Herald.Core.Validation;
 namespace Herald.Dashboard;
 
 /// <summary>
-/// The endpoint form and the endpoint body of DESIGN §3, both ways. The form is only another way to
+/// The endpoint form and the endpoint body of the API, both ways. The form is only another way to
 /// write the JSON body: what it posts becomes that body and goes through <see cref="EndpointSpecParser"/>
 /// like an API request, so the form and the API cannot disagree. Field names are the body's JSON
 /// paths, so the parser's errors land next to their fields.
@@ -28,7 +28,7 @@ internal sealed class EndpointForm
 
     public bool Flag(string name) => _values.GetValueOrDefault(name) == "true";
 
-    /// <summary>The form for a new endpoint: the defaults of DESIGN §3 written out.</summary>
+    /// <summary>The form for a new endpoint: the API's defaults written out.</summary>
     public static EndpointForm ForNew()
     {
         var form = new EndpointForm();

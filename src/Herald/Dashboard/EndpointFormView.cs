@@ -3,7 +3,7 @@ using static Herald.Dashboard.Html;
 
 namespace Herald.Dashboard;
 
-/// <summary>The fields of the endpoint form, grouped as DESIGN §3 describes the options.</summary>
+/// <summary>The fields of the endpoint form, grouped by the endpoint options they set.</summary>
 internal static class EndpointFormView
 {
     public static Markup Fields(EndpointForm f, ValidationErrors errors, bool create, Markup? preview)

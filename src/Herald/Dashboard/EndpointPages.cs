@@ -18,7 +18,7 @@ using static Herald.Dashboard.Html;
 
 namespace Herald.Dashboard;
 
-/// <summary>Endpoint pages: list, detail, create and edit forms, and the endpoint actions of DESIGN §3.</summary>
+/// <summary>Endpoint pages: list, detail, create and edit forms, and the endpoint actions of the API.</summary>
 internal static class EndpointPages
 {
     /// <summary>The window of the success rate shown in the list.</summary>
@@ -358,7 +358,7 @@ internal static class EndpointPages
         return errors;
     }
 
-    /// <summary>The secret, shown this once (DESIGN §3: only create and rotate reveal it).</summary>
+    /// <summary>The secret, shown this once: only create and rotate reveal it.</summary>
     private static IResult SecretPage(DashboardUser user, Endpoint e, string secret, string title)
     {
         var body = H($"""
@@ -466,7 +466,7 @@ internal static class EndpointPages
         return error is null ? H($"{body}") : H($"Error: {error}");
     }
 
-    /// <summary>The sample event of the preview (the envelope example of DESIGN §4).</summary>
+    /// <summary>The sample event of the preview (the envelope example of the README).</summary>
     /// <remarks>Rendered on a render thread in the organization's turn, like a delivery's body.</remarks>
     internal static async Task<(string? Body, string? Error)> RenderTemplateAsync(string template, string name, string url, string? endpointId, string organization, CancellationToken cancellationToken)
     {

@@ -2,7 +2,7 @@ namespace Herald.Hosting;
 
 /// <summary>
 /// The data directory, held by one process for its lifetime: the SQLite database, the key files and
-/// the leases in them assume a single owner (DESIGN §2).
+/// the leases in them assume a single owner.
 /// </summary>
 public sealed class DataDirectory : IDisposable
 {

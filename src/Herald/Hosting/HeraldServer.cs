@@ -13,7 +13,7 @@ using Microsoft.AspNetCore.Http.Json;
 
 namespace Herald.Hosting;
 
-/// <summary>Builds the one Herald process: API, delivery workers and operational routes (DESIGN §2).</summary>
+/// <summary>Builds the one Herald process: API, delivery workers and operational routes.</summary>
 public static class HeraldServer
 {
     public static string Version => typeof(HeraldServer).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
@@ -270,7 +270,7 @@ public static class HeraldServer
         }
     }
 
-    /// <summary>A process whose key cannot open the secrets already stored refuses to start (DESIGN §10).</summary>
+    /// <summary>A process whose key cannot open the secrets already stored refuses to start.</summary>
     private static async Task CheckSecretKeyAsync(HeraldStore store, SecretBox box)
     {
         var check = await store.InitMetaAsync("secret_key_check", box.SealString("herald"));
@@ -301,7 +301,7 @@ public static class HeraldServer
         var token = ApiKeys.NewToken();
         var file = Path.Combine(dataDir.Path, "admin.key");
         DataDirectory.WritePrivateFile(file, token + "\n");
-        // The only time a key is ever printed (DESIGN §2).
+        // The only time a key is ever printed.
         await stdout.WriteLineAsync($"Generated the admin key (also written to {file}, mode 0600):");
         await stdout.WriteLineAsync(token);
         await stdout.FlushAsync();

@@ -4,7 +4,7 @@ using Herald.Core.Applinks;
 
 namespace Herald.Core.Tests.Applinks;
 
-/// <summary>CyberTracker applinks (seed "Applink"): what Herald writes, and every form it reads.</summary>
+/// <summary>CyberTracker applinks (docs/applinks.md): what Herald writes, and every form it reads.</summary>
 public class ApplinkTests
 {
     // The seed's own example link, verbatim.

@@ -7,7 +7,7 @@ namespace Herald.Core.Tests.Filters;
 
 public class PayloadFilterTests
 {
-    // An envelope (DESIGN §4) whose data carries one field of each shape the cases need.
+    // An envelope whose data carries one field of each shape the cases need.
     private const string Envelope = """
         {
           "version": "1.0.0",

@@ -4,7 +4,7 @@ using static Herald.Tests.Api.ApiTestSupport;
 
 namespace Herald.Tests.Api;
 
-/// <summary>Keys, roles and tenant isolation (DESIGN §1, §3 Organizations and keys, §10 Roles).</summary>
+/// <summary>Keys, roles and tenant isolation (docs/security.md, "Callers of the API: roles and keys").</summary>
 public sealed class AuthAndTenancyTests(ServerFixture fixture) : IClassFixture<ServerFixture>
 {
     private HeraldTestServer Server => fixture.Server;

@@ -5,7 +5,7 @@ using static Herald.Tests.Api.ApiTestSupport;
 
 namespace Herald.Tests.Api;
 
-/// <summary>The endpoint body of DESIGN §3 and the update rules of §10 "Updating endpoints".</summary>
+/// <summary>The endpoint body and the rules for updating endpoints.</summary>
 public sealed class EndpointValidationTests(ServerFixture fixture) : IClassFixture<ServerFixture>
 {
     private static readonly string[] DefaultSchedule = ["5s", "5m", "30m", "2h", "5h", "10h", "10h"];

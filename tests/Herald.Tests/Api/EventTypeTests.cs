@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 
 namespace Herald.Tests.Api;
 
-/// <summary>The event type catalogue (DESIGN §3 Event types) and schema enforcement on publish.</summary>
+/// <summary>The event type catalogue (docs/catalogs.md) and schema enforcement on publish.</summary>
 public sealed class EventTypeTests(ServerFixture fixture) : IClassFixture<ServerFixture>
 {
     private const string ScoreSchema = """

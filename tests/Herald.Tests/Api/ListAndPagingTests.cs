@@ -5,7 +5,7 @@ using static Herald.Tests.Api.ApiTestSupport;
 
 namespace Herald.Tests.Api;
 
-/// <summary>List shapes, cursors and search filters (DESIGN §3 Events and Deliveries, §10 Shapes, Times, Ranges).</summary>
+/// <summary>List shapes, cursors, times and search filters of events and deliveries.</summary>
 public sealed class ListAndPagingTests(ServerFixture fixture) : IClassFixture<ServerFixture>
 {
     private static readonly string[] ListRoutes = ["/v1/endpoints", "/v1/events", "/v1/deliveries", "/v1/event-types", "/v1/keys", "/v1/orgs"];

@@ -3,10 +3,10 @@ using System.Text.Json.Nodes;
 
 namespace Herald.Tests.Api;
 
-/// <summary>The OpenAPI document and the public operational routes (DESIGN §2, §10 Public routes).</summary>
+/// <summary>The OpenAPI document and the public operational routes.</summary>
 public sealed class OpenApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
 {
-    /// <summary>Every route of DESIGN §2–§3: method, path template, whether it takes a JSON body, whether it answers JSON.</summary>
+    /// <summary>Every route of the API: method, path template, whether it takes a JSON body, whether it answers JSON.</summary>
     private static readonly (string Method, string Path, bool Body, bool JsonResponse)[] Routes =
     [
         ("POST", "/v1/orgs", true, true),

@@ -6,7 +6,7 @@ using static Herald.Tests.Api.ApiTestSupport;
 
 namespace Herald.Tests.Api;
 
-/// <summary>POST /v1/events (DESIGN §3 Events, §10 Matching and Idempotency) and the test ping.</summary>
+/// <summary>POST /v1/events: matching, idempotency and the test ping.</summary>
 public sealed class PublishTests(ServerFixture fixture) : IClassFixture<ServerFixture>
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);

@@ -10,7 +10,7 @@ using static Herald.Tests.Api.ApiTestSupport;
 
 namespace Herald.Tests.Applinks;
 
-/// <summary>CyberTracker applinks over the API (DESIGN §3 Endpoints, seed "Applink" and "QR Code").</summary>
+/// <summary>CyberTracker applinks over the API: links and QR codes (docs/applinks.md).</summary>
 public sealed class ApplinkApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>, IAsyncLifetime
 {
     private const string LinkPrefix = "https://cybertrackerwiki.org/applink?x=";

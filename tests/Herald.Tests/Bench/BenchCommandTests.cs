@@ -16,7 +16,7 @@ namespace Herald.Tests.Bench;
 public sealed class ConsoleCapture;
 
 /// <summary>
-/// <c>herald bench</c> end to end on a tiny size: the output's shape is the contract (DESIGN §9);
+/// <c>herald bench</c> end to end on a tiny size: the output's shape is the contract (docs/benchmarks.md, "Output");
 /// the figures themselves depend on the machine and are not asserted.
 /// </summary>
 [Collection(nameof(ConsoleCapture))]

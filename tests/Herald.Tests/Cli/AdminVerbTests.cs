@@ -3,7 +3,7 @@ using Herald.Tests.Api;
 
 namespace Herald.Tests.Cli;
 
-/// <summary><c>herald endpoint|event|delivery|applink</c> against a real server (DESIGN §3, §7).</summary>
+/// <summary><c>herald endpoint|event|delivery|applink</c> against a real server.</summary>
 public sealed class AdminVerbTests(ServerFixture fixture) : IClassFixture<ServerFixture>, IAsyncLifetime
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);

@@ -5,7 +5,7 @@ using Herald.Cli;
 
 namespace Herald.Tests.Cli;
 
-/// <summary>The admin subcommands' shared options and HTTP client (DESIGN §7).</summary>
+/// <summary>The admin subcommands' shared options and HTTP client.</summary>
 public sealed class ApiClientTests
 {
     [Fact]

@@ -4,7 +4,7 @@ using Herald.Tests.Api;
 
 namespace Herald.Tests.Cli;
 
-/// <summary><c>herald catalog import FILE</c> against a real server (DESIGN §3 Event types, §7 Command line).</summary>
+/// <summary><c>herald catalog import FILE</c> against a real server (docs/catalogs.md).</summary>
 public sealed class CatalogImportTests(ServerFixture fixture) : IClassFixture<ServerFixture>
 {
     private HeraldTestServer Server => fixture.Server;

@@ -5,7 +5,7 @@ using Herald.Cli;
 
 namespace Herald.Tests.Cli;
 
-/// <summary><c>herald listen</c> receiving real Herald deliveries (DESIGN §7).</summary>
+/// <summary><c>herald listen</c> receiving real Herald deliveries.</summary>
 public sealed class ListenCommandTests : ServerWithReceiver
 {
     /// <summary>A running <c>herald listen</c> in this process, stopped like Ctrl-C stops it.</summary>

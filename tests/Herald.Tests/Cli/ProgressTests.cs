@@ -2,7 +2,7 @@ using Herald.Cli;
 
 namespace Herald.Tests.Cli;
 
-/// <summary>Progress of long operations on standard error (DESIGN §7): a bar on a terminal, lines elsewhere, nothing with --json.</summary>
+/// <summary>Progress of long operations on standard error: a bar on a terminal, lines elsewhere, nothing with --json.</summary>
 public sealed class ProgressTests
 {
     [Fact]

@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 
 namespace Herald.Tests.Cli;
 
-/// <summary><c>herald verify</c> on real Herald deliveries (DESIGN §7, docs/signatures.md).</summary>
+/// <summary><c>herald verify</c> on real Herald deliveries (docs/signatures.md).</summary>
 public sealed class VerifyCommandTests : ServerWithReceiver, IDisposable
 {
     private readonly TempDir _dir = TempDir.Create("herald-verify");

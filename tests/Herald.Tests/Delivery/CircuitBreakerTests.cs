@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 
 namespace Herald.Tests.Delivery;
 
-/// <summary>The circuit breaker and auto-disable (DESIGN §3), with the probe interval shortened.</summary>
+/// <summary>The circuit breaker and auto-disable, with the probe interval shortened.</summary>
 public sealed class CircuitBreakerTests
 {
     private static async Task<JsonNode> EndpointAsync(HeraldTestServer server, string name, string url, JsonObject? extra = null)

@@ -15,10 +15,10 @@ namespace Herald.Tests.Fuzz;
 /// <summary>
 /// Over ten thousand malformed and hostile requests against every route of the OpenAPI document and every
 /// form the dashboard posts, from a seed chosen per run (HERALD_FUZZ_SEED replays one), with a few valid
-/// ones mixed in (DESIGN §3 errors, §6 "every input is validated … never crashes a worker, never loses
-/// other data, never leaks another organization's data"). Strings that are no UTF-16, numbers no double
-/// holds and broken chunked framing are among the attacks; none may be answered with a 5xx or logged as
-/// an error.
+/// ones mixed in: every input is validated, and none crashes a worker, loses other data or leaks
+/// another organization's data (docs/security.md, "Broken requests are the client's mistake").
+/// Strings that are no UTF-16, numbers no double holds and broken chunked framing are among the
+/// attacks; none may be answered with a 5xx or logged as an error.
 /// </summary>
 public sealed class HostileRequestsTests(ITestOutputHelper output)
 {

@@ -12,7 +12,7 @@ namespace Herald.Tests.Infrastructure;
 /// <summary>JSON over HTTP for tests: bodies go out as written, answers come back as <see cref="JsonNode"/>.</summary>
 public static class Json
 {
-    /// <summary>For named CLR types: the API is snake_case (DESIGN §3); dictionary keys are kept.</summary>
+    /// <summary>For named CLR types: the API is snake_case; dictionary keys are kept.</summary>
     public static JsonSerializerOptions SnakeCase { get; } = new(JsonSerializerDefaults.Web)
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,

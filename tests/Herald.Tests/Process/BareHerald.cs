@@ -6,7 +6,7 @@ namespace Herald.Tests.ProcessTests;
 
 /// <summary>
 /// <c>herald serve</c> started without <c>--admin-key</c>, which <see cref="HeraldProcess"/> always
-/// passes: the bootstrap-key path (DESIGN §2) needs a first start with no key at all.
+/// passes: the bootstrap-key path needs a first start with no key at all.
 /// </summary>
 internal sealed class BareHerald : IAsyncDisposable
 {

@@ -5,7 +5,7 @@ using System.Text.RegularExpressions;
 namespace Herald.Tests.ProcessTests;
 
 /// <summary>
-/// The bootstrap admin key (DESIGN §2): generated at the first start without one, printed once on
+/// The bootstrap admin key: generated at the first start without one, printed once on
 /// standard output, kept in <c>admin.key</c> (mode 0600); keys given later are added, never replacing it.
 /// </summary>
 [UnsupportedOSPlatform("windows")] // File modes.

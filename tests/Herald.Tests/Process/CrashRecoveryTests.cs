@@ -4,7 +4,7 @@ using Xunit.Abstractions;
 namespace Herald.Tests.ProcessTests;
 
 /// <summary>
-/// DESIGN §5: an event answered 202 is delivered across a <c>kill -9</c>; a SQLite instance reclaims
+/// docs/guarantees.md: an event answered 202 is delivered across a <c>kill -9</c>; a SQLite instance reclaims
 /// its leases at start, so what was in flight goes out again within 30 s of the restart, and only
 /// what was in flight may arrive twice.
 /// </summary>
@@ -96,10 +96,10 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
             output.WriteLine($"seconds from restart to all {total} events:  {secondsToFull:0.000}");
 
             Assert.Equal(total, received.Select(r => r.N).Distinct().Count());
-            Assert.True(secondsToFull <= 30, $"all events arrived {secondsToFull:0.0} s after the restart (DESIGN §5: within 30 s)");
+            Assert.True(secondsToFull <= 30, $"all events arrived {secondsToFull:0.0} s after the restart (must be within 30 s)");
             Assert.Equal(total, await ProcessScenario.CountDeliveriesAsync(second.Client, endpointId, "succeeded"));
             Assert.True(illegitimate.Count == 0,
-                $"{illegitimate.Count} duplicate(s) of requests that were not in flight at the crash (DESIGN §5):\n" + string.Join('\n', illegitimate));
+                $"{illegitimate.Count} duplicate(s) of requests that were not in flight at the crash:\n" + string.Join('\n', illegitimate));
             Assert.True(duplicates <= inFlightIds.Count + answeredUnrecorded,
                 $"{duplicates} duplicates but only {inFlightIds.Count} in flight and {answeredUnrecorded} answered-but-unrecorded at the kill");
         }

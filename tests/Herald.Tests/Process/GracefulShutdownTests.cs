@@ -5,7 +5,7 @@ namespace Herald.Tests.ProcessTests;
 
 /// <summary>
 /// SIGTERM is a stop, not a crash: requests in flight are finished and recorded before the process
-/// exits 0, so nothing is sent twice (DESIGN §5 allows duplicates only for a crash).
+/// exits 0, so nothing is sent twice (duplicates are allowed only after a crash; docs/guarantees.md).
 /// </summary>
 public sealed class GracefulShutdownTests(ITestOutputHelper output)
 {

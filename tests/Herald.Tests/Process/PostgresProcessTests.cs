@@ -9,7 +9,7 @@ using Xunit.Abstractions;
 namespace Herald.Tests.ProcessTests;
 
 /// <summary>
-/// DESIGN §2 and §5 on PostgreSQL: several <c>herald serve</c> processes share one database and its
+/// docs/postgresql.md: several <c>herald serve</c> processes share one database and its
 /// work without sending an attempt twice; a killed process's leases pass to the living; API-only
 /// and worker-only processes split the roles; a rate limit is one limit across processes; and a
 /// restarted database loses nothing.
@@ -121,7 +121,7 @@ public sealed class PostgresProcessTests(ITestOutputHelper output) : IAsyncLifet
         }
         var crashDuplicates = duplicates.Except(retried).ToList();
         output.WriteLine($"all {total} arrived {tookOver.TotalSeconds:0.0} s after the kill; {crashDuplicates.Count} sent twice because of the kill, {retried.Count} retried after a failed attempt");
-        // Only what the killed process had sent and not recorded may arrive twice (DESIGN §5): each
+        // Only what the killed process had sent and not recorded may arrive twice: each
         // such request reached the receiver before the kill, and no attempt of it was logged then; the
         // killed process had at most its 8 workers sending and as many answered and being recorded.
         Assert.Empty(recordedBeforeKill);

@@ -5,7 +5,7 @@ using System.Security.Cryptography;
 
 namespace Herald.Tests.ProcessTests;
 
-/// <summary>Start-up refusals print one clear line and exit non-zero (DESIGN §10).</summary>
+/// <summary>Start-up refusals print one clear line and exit non-zero.</summary>
 [UnsupportedOSPlatform("windows")] // File modes, /proc and SIGTERM: the server targets Unix hosts.
 public sealed class StartupTests
 {
@@ -27,7 +27,7 @@ public sealed class StartupTests
     [Fact]
     public async Task SecondProcess_OnTheSameSqliteFile_ThroughAnotherDataDir_IsRefused()
     {
-        // A SQLite instance "owns its database alone and reclaims every lease at start" (DESIGN §5):
+        // A SQLite instance owns its database alone and reclaims every lease at start:
         // a second process on the same file would take the first one's in-flight deliveries and send
         // them again. The data-dir lock must not be sidestepped by pointing two data dirs at one file.
         using var dir = TempDir.Create("herald-startup");

@@ -7,7 +7,7 @@ namespace Herald.Tests.Schemas;
 
 public class EventSchemaTests
 {
-    // A CyberTracker observation as the app posts it (DESIGN §3: delivered with format "raw").
+    // A CyberTracker observation as the app posts it (delivered with format "raw").
     private const string CyberTrackerSample = """
         {"uid":"b9b1c075e002441db6ada01225fb0a6f","createTime":"2025-06-17T23:00:33.999+01:00","updateTime":"2025-06-17T23:00:33.999+01:00","sessionId":"15c17035a9514feebd48097e056c0211","deviceId":"42dc6a06650b4e4a889faf9819b88e4a","summary":"Test, This is a note","username":"Justin","location":[11.394516667,-0.310066667,0,1],"project":{"connector":"Classic","provider":"Classic","reportedBy":"","subtitle":"Sample","title":"Photo notes","uid":"CLASSIC2_3bf5cf553eda4776af8b9f5c88c6134e"},"records":[{"summary":"Test, This is a note","uid":"b9b1c075e002441db6ada01225fb0a6f","values":[{"id":"Name","name":"Name","value":"Test"},{"id":"Photo","name":"Photo","value":null}]}]}
         """;

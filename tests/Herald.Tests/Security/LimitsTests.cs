@@ -8,7 +8,7 @@ using static Herald.Tests.Api.ApiTestSupport;
 namespace Herald.Tests.Security;
 
 /// <summary>
-/// Input limits (DESIGN §3, §6): a body over its limit is 413 — the publish route's is
+/// Input limits (docs/security.md, "Limits"): a body over its limit is 413 — the publish route's is
 /// <c>--max-payload</c>, every other route's is 1 MiB — JSON nested deeper than 64 levels is 400,
 /// and oversized fields and collections are 422 at their path. Nothing refused is stored.
 /// </summary>

@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 namespace Herald.Tests.Security;
 
 /// <summary>
-/// DESIGN §6 and STYLE 11: no secret, password, API key, sensitive header or payload in any line
+/// Logs (docs/security.md): no secret, password, API key, sensitive header or payload in any line
 /// Herald writes, even at the most verbose log level. The built executable runs as users run it,
 /// and everything it prints on standard output and standard error is searched.
 /// </summary>

@@ -5,7 +5,7 @@ using static Herald.Tests.Api.ApiTestSupport;
 namespace Herald.Tests.Security;
 
 /// <summary>
-/// DESIGN §6: <c>http://</c> endpoint URLs are allowed but flagged <c>"insecure": true</c>;
+/// <c>http://</c> endpoint URLs are allowed but flagged <c>"insecure": true</c>;
 /// <c>--require-https</c> refuses them on every route that saves a URL.
 /// </summary>
 public sealed class RequireHttpsTests

@@ -6,7 +6,7 @@ using static Herald.Tests.Api.ApiTestSupport;
 namespace Herald.Tests.Security;
 
 /// <summary>
-/// DESIGN §3 and §10: a secret is shown once (create, rotate) and never again. Every read route —
+/// A secret is shown once (create, rotate) and never again. Every read route —
 /// endpoints, attempts, deliveries, keys, organizations, applinks — shows masks and hints only.
 /// </summary>
 public sealed class SecretMaskingTests : ServerWithReceiver

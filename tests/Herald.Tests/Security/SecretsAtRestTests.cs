@@ -5,7 +5,7 @@ using System.Text;
 namespace Herald.Tests.Security;
 
 /// <summary>
-/// DESIGN §6: endpoint secrets, basic-auth passwords and sensitive header values are encrypted at
+/// Endpoint secrets, basic-auth passwords and sensitive header values are encrypted at
 /// rest, and API keys are stored only as hashes. The files of the data dir are read as raw bytes —
 /// the database, its write-ahead log and shared memory — so what a stolen disk or backup holds is
 /// what is checked, not what the store's API returns.

@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 namespace Herald.Tests.Security;
 
 /// <summary>
-/// The SSRF guard (DESIGN §6, §10) against the other spellings of a refused address: numeric IPv4
+/// The SSRF guard (docs/security.md) against the other spellings of a refused address: numeric IPv4
 /// forms that resolvers accept (decimal, hex, octal, shortened), IPv6 forms embedding an IPv4
 /// address, and the name <c>localhost</c>. Uses the real resolver, as production does.
 /// </summary>
@@ -53,7 +53,7 @@ public sealed class SsrfAddressFormsTests : IAsyncLifetime
     [Fact]
     public async Task Send_NeverReachesLoopback_ThroughAHostTheSaveCheckCouldNotResolve()
     {
-        // "localhost." (fully qualified) may not resolve when saved, so it is accepted then (DESIGN §6);
+        // "localhost." (fully qualified) may not resolve when saved, so it is accepted then;
         // whatever the resolver answers when Herald sends, no request may reach a loopback receiver.
         await using var receiver = await TestReceiver.StartAsync();
         var url = $"http://LOCALHOST.:{receiver.BaseUrl.Port}/hook";

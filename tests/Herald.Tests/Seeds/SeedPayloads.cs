@@ -1,9 +1,9 @@
 namespace Herald.Tests.Seeds;
 
-/// <summary>Payloads copied verbatim from the source documents in seeds/, which the shipped catalogues must accept.</summary>
+/// <summary>Payloads copied verbatim from the vendors' webhook documentation, which the shipped catalogues must accept.</summary>
 public static class SeedPayloads
 {
-    /// <summary>CyberTracker's "Single record payload" (seed 000, Webhooks → Payload format).</summary>
+    /// <summary>CyberTracker's "Single record payload" (its webhook documentation, Webhooks → Payload format).</summary>
     public const string CyberTrackerSingleRecord = """
         {
           "uid": "b9b1c075e002441db6ada01225fb0a6f",
@@ -39,7 +39,7 @@ public static class SeedPayloads
         }
         """;
 
-    /// <summary>CyberTracker's "Multi-record payload" from SMART (seed 000).</summary>
+    /// <summary>CyberTracker's "Multi-record payload" from SMART (same documentation).</summary>
     public const string CyberTrackerSmartMultiRecord = """
         {
           "uid": "1da3eb5fb71c42c29ecd547324541589",
@@ -98,7 +98,7 @@ public static class SeedPayloads
         }
         """;
 
-    /// <summary>SafetyCulture's TRIGGER_EVENT_INSPECTION_STARTED webhook body (seed 002); Herald publishes its <c>data</c>.</summary>
+    /// <summary>SafetyCulture's TRIGGER_EVENT_INSPECTION_STARTED webhook body (its documentation); Herald publishes its <c>data</c>.</summary>
     public const string SafetyCultureInspectionStarted = """
         {
           "version": "1.0.0",
@@ -190,7 +190,7 @@ public static class SeedPayloads
         }
         """;
 
-    /// <summary>SafetyCulture's TRIGGER_EVENT_MEDIA_UPLOADED webhook body (seed 002).</summary>
+    /// <summary>SafetyCulture's TRIGGER_EVENT_MEDIA_UPLOADED webhook body (same documentation).</summary>
     public const string SafetyCultureMediaUploaded = """
         {
           "webhook_id": "8475debb-a531-4fc6-b25f-eaeee6e75b82",

@@ -8,10 +8,10 @@ using Herald.Core.Templates;
 
 namespace Herald.Tests.Templates;
 
-/// <summary>Endpoint body templates (DESIGN §3 format <c>template</c>, §10 "Templates (Liquid)").</summary>
+/// <summary>Endpoint body templates (format <c>template</c>, docs/templates.md).</summary>
 public sealed class BodyTemplateTests
 {
-    // The SafetyCulture document's TRIGGER_EVENT_INSPECTION_STARTED body (seeds/002), verbatim.
+    // SafetyCulture's TRIGGER_EVENT_INSPECTION_STARTED webhook body, verbatim from its documentation.
     /// <summary>SafetyCulture's inspection-started webhook body, as the document shows it.</summary>
     internal const string SafetyCultureBody = Seeds.SeedPayloads.SafetyCultureInspectionStarted;
 
