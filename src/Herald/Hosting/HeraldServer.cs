@@ -5,6 +5,7 @@ using Herald.Core.Security;
 using Herald.Dashboard;
 using Herald.Engine.Delivery;
 using Herald.Engine.Operational;
+using Herald.Engine.Publishing;
 using Herald.Storage;
 using Herald.Storage.Postgres;
 using Herald.Storage.Sqlite;
@@ -101,6 +102,7 @@ public static class HeraldServer
             builder.Services.AddSingleton<DispatchSignal>();
             builder.Services.AddSingleton<AttemptRunner>();
             builder.Services.AddSingleton<Publisher>();
+            builder.Services.AddSingleton<ManualRetry>();
             builder.Services.AddHostedService<StoreListener>();
             if (deliver)
             {
