@@ -79,10 +79,15 @@ public sealed class KeyAuthenticator(HeraldStore store, TimeProvider time)
 }
 
 /// <summary>Flushes key usage every few seconds; an idle server writes nothing.</summary>
-public sealed class KeyUsageFlusher(KeyAuthenticator authenticator, TimeProvider time) : BackgroundService
+public sealed class KeyUsageFlusher(KeyAuthenticator authenticator, HeraldOptions options, TimeProvider time) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (!options.ServesApi)
+        {
+            // --role worker: no request uses a key here.
+            return;
+        }
         while (!stoppingToken.IsCancellationRequested)
         {
             try
