@@ -1,8 +1,10 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.Json;
 
 namespace Herald.Api;
 
-/// <summary>Registers and maps the JSON API: its JSON dialect, problem details, OpenAPI document and keys.</summary>
+/// <summary>Registers and maps the JSON API: its JSON dialect, problem details, OpenAPI document, key scheme and role policies.</summary>
 public static class ApiServices
 {
     public static IServiceCollection AddHeraldApi(this IServiceCollection services)
@@ -12,6 +14,10 @@ public static class ApiServices
         services.AddOpenApi();
         services.AddSingleton<KeyAuthenticator>();
         services.AddHostedService<KeyUsageFlusher>();
+        services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        services.AddAuthorizationBuilder().AddApiPolicies();
+        services.AddSingleton<IAuthorizationHandler, ApiAccessHandler>();
+        services.AddSingleton<IAuthorizationMiddlewareResultHandler, ProblemAuthorizationResultHandler>();
         return services;
     }
 

@@ -33,6 +33,7 @@ public static class HeraldServer
         builder.Services.AddHeraldOptions(configure);
         builder.Services.AddHeraldEngine();
         builder.Services.AddHeraldApi();
+        builder.Services.AddHeraldDashboard();
         services?.Invoke(builder.Services);
 
         var (app, options) = BuildValidated(builder);
@@ -103,6 +104,9 @@ public static class HeraldServer
             k.Limits.MaxRequestBodySize = Math.Max(herald.Value.MaxPayload, RequestBody.DefaultLimit) + 64 * 1024);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
+        // A refused key or an ended session is the client's answer, not a line in the log.
+        builder.Logging.AddFilter(typeof(ApiKeyAuthenticationHandler).FullName, LogLevel.Warning);
+        builder.Logging.AddFilter(typeof(DashboardAuthenticationHandler).FullName, LogLevel.Warning);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
     }
 
@@ -122,7 +126,9 @@ public static class HeraldServer
         });
         app.UseClientErrors();
         app.UseStatusCodePages();
+        app.UseAuthentication();
         app.UseApiKeys();
+        app.UseAuthorization();
         app.MapOperationsApi();
         if (options.ServesApi)
         {
