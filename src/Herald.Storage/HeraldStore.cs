@@ -185,8 +185,15 @@ public sealed partial class HeraldStore : IAsyncDisposable
 
     internal static string? Cursor(string? lastId, int count, int limit) => count == limit ? lastId : null;
 
+    private int _disposed;
+
+    /// <summary>Closes the writer and the connections; a second call does nothing.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
         await _writer.DisposeAsync();
         if (_owned is not null)
         {

@@ -45,15 +45,14 @@ public sealed class BrowserHerald : IAsyncLifetime
         }
         Directory.CreateDirectory(ScreenshotDir);
         _dataDir = Path.Combine(Path.GetTempPath(), "herald-browser-" + Guid.NewGuid().ToString("N"));
-        var options = new HeraldOptions
+        _herald = await HeraldServer.BuildAsync(options =>
         {
-            Urls = "http://127.0.0.1:0",
-            DataDir = _dataDir,
-            AdminKey = AdminKey,
-            AllowPrivateTargets = true,
-            Workers = 8,
-        };
-        _herald = await HeraldServer.BuildAsync(options, TextWriter.Null);
+            options.Urls = "http://127.0.0.1:0";
+            options.DataDir = _dataDir;
+            options.AdminKey = AdminKey;
+            options.AllowPrivateTargets = true;
+            options.Workers = 8;
+        }, TextWriter.Null);
         await _herald.StartAsync();
         var address = _herald.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         BaseUrl = new Uri(address.Replace("localhost", "127.0.0.1", StringComparison.Ordinal));

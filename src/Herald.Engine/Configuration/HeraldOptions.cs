@@ -21,6 +21,12 @@ public sealed class HeraldOptions
     public TimeSpan RotationOverlap { get; set; } = TimeSpan.FromHours(24);
     public TimeSpan IdempotencyWindow { get; set; } = TimeSpan.FromHours(24);
 
+    /// <summary>True when this process serves the API and the dashboard (--role all or api).</summary>
+    public bool ServesApi => Role is "all" or "api";
+
+    /// <summary>True when this process delivers and purges (--role all or worker).</summary>
+    public bool Delivers => Role is "all" or "worker";
+
     /// <summary>Reads the timing variables that only the environment sets (tests shorten them).</summary>
     public void ApplyTimingEnvironment(Func<string, string?> env)
     {

@@ -84,6 +84,11 @@ public sealed class Dispatcher(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (!options.Delivers)
+        {
+            // --role api: another process delivers, and this one must not reclaim its leases.
+            return;
+        }
         _sendCancellation = new CancellationTokenSource();
         var reclaimed = await store.ReclaimAllLeasesAsync();
         if (reclaimed > 0)

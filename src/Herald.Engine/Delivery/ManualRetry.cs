@@ -11,9 +11,9 @@ public sealed record RetryOutcome(bool Found, string? Refused)
 }
 
 /// <summary>One attempt of a delivery now, under a lease, outside its schedule: the same from the API and the dashboard.</summary>
-public static class ManualRetry
+public sealed class ManualRetry(HeraldStore store, EndpointCatalog catalog, AttemptRunner runner, DispatchSignal signal)
 {
-    public static async Task<RetryOutcome> RunAsync(string orgId, string id, HeraldStore store, EndpointCatalog catalog, AttemptRunner runner, DispatchSignal signal)
+    public async Task<RetryOutcome> RunAsync(string orgId, string id)
     {
         var delivery = store.GetDelivery(orgId, id);
         if (delivery is null)

@@ -20,6 +20,11 @@ public sealed class RetentionService(HeraldStore store, HeraldOptions options, T
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (!options.Delivers)
+        {
+            // --role api: the processes that deliver also purge.
+            return;
+        }
         var interval = IntervalFor(options.Retention);
         while (!stoppingToken.IsCancellationRequested)
         {

@@ -7,8 +7,10 @@ using Microsoft.Extensions.Hosting;
 namespace Herald.Api;
 
 /// <summary>
-/// Resolves bearer keys to callers. Keys are stored as SHA-256 hashes only; a short cache keeps the
-/// lookup off the database on the publish path, and deleting a key evicts it at once.
+/// Resolves bearer keys to callers, for the API key and dashboard session schemes. Keys are stored as
+/// SHA-256 hashes only and found by hash, never compared as text; a short cache keeps the lookup off
+/// the database on the publish path, and deleting a key evicts it at once (in other processes too,
+/// through the StoreListener).
 /// </summary>
 public sealed class KeyAuthenticator(HeraldStore store, TimeProvider time)
 {
@@ -79,10 +81,15 @@ public sealed class KeyAuthenticator(HeraldStore store, TimeProvider time)
 }
 
 /// <summary>Flushes key usage every few seconds; an idle server writes nothing.</summary>
-public sealed class KeyUsageFlusher(KeyAuthenticator authenticator, TimeProvider time) : BackgroundService
+public sealed class KeyUsageFlusher(KeyAuthenticator authenticator, HeraldOptions options, TimeProvider time) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (!options.ServesApi)
+        {
+            // --role worker: no request uses a key here.
+            return;
+        }
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -104,53 +111,4 @@ public sealed class KeyUsageFlusher(KeyAuthenticator authenticator, TimeProvider
         }
         await authenticator.FlushUsesAsync();
     }
-}
-
-public static class AuthExtensions
-{
-    private const string CallerKey = "herald.caller";
-
-    /// <summary>Every /v1 route needs a valid key: 401 before anything else, even for unknown routes.</summary>
-    public static IApplicationBuilder UseApiKeys(this IApplicationBuilder app) =>
-        app.UseWhen(c => c.Request.Path.StartsWithSegments("/v1"), branch => branch.Use(async (context, next) =>
-        {
-            var header = context.Request.Headers.Authorization.ToString();
-            var authenticator = context.RequestServices.GetRequiredService<KeyAuthenticator>();
-            Caller? caller = null;
-            if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-            {
-                caller = authenticator.Authenticate(header["Bearer ".Length..].Trim());
-            }
-            if (caller is null)
-            {
-                context.Response.Headers.WWWAuthenticate = "Bearer";
-                var detail = header.Length == 0
-                    ? "Send an API key: Authorization: Bearer <key>."
-                    : "The API key is not valid (it may have been deleted).";
-                await Problems.Status(401, "Unauthorized", detail).ExecuteAsync(context);
-                return;
-            }
-            context.Items[CallerKey] = caller;
-            await next(context);
-        }));
-
-    public static Caller Caller(this HttpContext context) =>
-        context.Items[CallerKey] as Caller ?? throw new InvalidOperationException("No caller: the route is outside /v1.");
-
-    /// <summary>Refuses callers whose role is below <paramref name="role"/> with 403.</summary>
-    public static RouteHandlerBuilder Require(this RouteHandlerBuilder builder, Role role) =>
-        builder.AddEndpointFilter(async (context, next) =>
-        {
-            var caller = context.HttpContext.Caller();
-            return caller.Allows(role)
-                ? await next(context)
-                : Problems.Forbidden($"This needs the {Roles.Name(role)} role; your key has {Roles.Name(caller.Role)}.");
-        });
-
-    /// <summary>Only the bootstrap operator key may manage organizations.</summary>
-    public static RouteHandlerBuilder RequireOperator(this RouteHandlerBuilder builder) =>
-        builder.AddEndpointFilter(async (context, next) =>
-            context.HttpContext.Caller().IsOperator
-                ? await next(context)
-                : Problems.Forbidden("Only the operator key (the bootstrap admin key) may manage organizations."));
 }

@@ -47,10 +47,10 @@ public static class DeliveriesApi
             : Problems.NotFound("delivery");
 
     /// <summary>One attempt now, outside the schedule; it does not use up a scheduled one.</summary>
-    private static async Task<IResult> Retry(HttpContext context, string id, HeraldStore store, EndpointCatalog catalog, AttemptRunner runner, DispatchSignal signal)
+    private static async Task<IResult> Retry(HttpContext context, string id, HeraldStore store, ManualRetry retry)
     {
         var orgId = context.Caller().OrgId;
-        var outcome = await ManualRetry.RunAsync(orgId, id, store, catalog, runner, signal);
+        var outcome = await retry.RunAsync(orgId, id);
         if (!outcome.Found)
         {
             return Problems.NotFound("delivery");

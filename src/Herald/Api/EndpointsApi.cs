@@ -4,6 +4,7 @@ using Herald.Core.Endpoints;
 using Herald.Core.Model;
 using Herald.Core.Validation;
 using Herald.Engine.Delivery;
+using Herald.Engine.Publishing;
 using Herald.Hosting;
 using Herald.Storage;
 using Herald.Core.Templates;

@@ -1,49 +1,12 @@
-using System.Collections.Concurrent;
 using System.Text.Json;
 using Herald.Core;
 using Herald.Core.Model;
 using Herald.Core.Validation;
 using Herald.Core.Schemas;
+using Herald.Engine.Publishing;
 using Herald.Storage;
 
 namespace Herald.Api;
-
-/// <summary>
-/// The organization's catalogue of event types, with compiled schemas cached for the publish path.
-/// Every change goes through this process's API and evicts the entry.
-/// </summary>
-public sealed class EventTypeCatalog(HeraldStore store)
-{
-    private const int MaxEntries = 10_000;
-    private readonly ConcurrentDictionary<(string Org, string Name), Entry> _cache = new();
-
-    public sealed record Entry(EventType? Type, EventSchema? Schema);
-
-    public Entry Find(string orgId, string name)
-    {
-        if (_cache.TryGetValue((orgId, name), out var entry))
-        {
-            return entry;
-        }
-        var type = store.GetEventType(orgId, name);
-        EventSchema? schema = null;
-        if (type?.SchemaJson is { } json)
-        {
-            EventSchema.TryCompile(json, out schema, out _);
-        }
-        entry = new Entry(type, schema);
-        if (_cache.Count >= MaxEntries)
-        {
-            _cache.Clear();
-        }
-        _cache[(orgId, name)] = entry;
-        return entry;
-    }
-
-    public void Invalidate(string orgId, string name) => _cache.TryRemove((orgId, name), out _);
-
-    public void InvalidateAll() => _cache.Clear();
-}
 
 public static class EventTypesApi
 {

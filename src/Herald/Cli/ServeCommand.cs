@@ -27,25 +27,25 @@ public static class ServeCommand
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            HeraldOptions options;
             try
             {
-                options = new HeraldOptions
+                // The command line, else the HERALD_* variable, else the default: read when the options
+                // are bound, and validated with them before anything is opened.
+                var app = await HeraldServer.BuildAsync(options =>
                 {
-                    Urls = parse.GetValue(urls) ?? Env("HERALD_URLS") ?? "http://127.0.0.1:8080",
-                    DataDir = parse.GetValue(dataDir) ?? Env("HERALD_DATA_DIR") ?? "./herald-data",
-                    Database = parse.GetValue(database) ?? Env("HERALD_DATABASE"),
-                    Role = parse.GetValue(role) ?? Env("HERALD_ROLE") ?? "all",
-                    AdminKey = parse.GetValue(adminKey) ?? Env("HERALD_ADMIN_KEY"),
-                    AllowPrivateTargets = parse.GetValue(allowPrivate) || EnvBool("HERALD_ALLOW_PRIVATE_TARGETS"),
-                    Workers = parse.GetValue(workers) ?? EnvInt("HERALD_WORKERS") ?? 64,
-                    RequireHttps = parse.GetValue(requireHttps) || EnvBool("HERALD_REQUIRE_HTTPS"),
-                    MaxPayload = Size("--max-payload", parse.GetValue(maxPayload) ?? Env("HERALD_MAX_PAYLOAD")) ?? 1024 * 1024,
-                    Retention = Duration("--retention", parse.GetValue(retention) ?? Env("HERALD_RETENTION")) ?? TimeSpan.FromDays(30),
-                    SecretKey = parse.GetValue(secretKey) ?? Env("HERALD_SECRET_KEY"),
-                };
-                options.ApplyTimingEnvironment(Environment.GetEnvironmentVariable);
-                var app = await HeraldServer.BuildAsync(options, Console.Out);
+                    options.Urls = parse.GetValue(urls) ?? Env("HERALD_URLS") ?? "http://127.0.0.1:8080";
+                    options.DataDir = parse.GetValue(dataDir) ?? Env("HERALD_DATA_DIR") ?? "./herald-data";
+                    options.Database = parse.GetValue(database) ?? Env("HERALD_DATABASE");
+                    options.Role = parse.GetValue(role) ?? Env("HERALD_ROLE") ?? "all";
+                    options.AdminKey = parse.GetValue(adminKey) ?? Env("HERALD_ADMIN_KEY");
+                    options.AllowPrivateTargets = parse.GetValue(allowPrivate) || EnvBool("HERALD_ALLOW_PRIVATE_TARGETS");
+                    options.Workers = parse.GetValue(workers) ?? EnvInt("HERALD_WORKERS") ?? 64;
+                    options.RequireHttps = parse.GetValue(requireHttps) || EnvBool("HERALD_REQUIRE_HTTPS");
+                    options.MaxPayload = Size("--max-payload", parse.GetValue(maxPayload) ?? Env("HERALD_MAX_PAYLOAD")) ?? 1024 * 1024;
+                    options.Retention = Duration("--retention", parse.GetValue(retention) ?? Env("HERALD_RETENTION")) ?? TimeSpan.FromDays(30);
+                    options.SecretKey = parse.GetValue(secretKey) ?? Env("HERALD_SECRET_KEY");
+                    options.ApplyTimingEnvironment(Environment.GetEnvironmentVariable);
+                }, Console.Out);
                 await app.RunAsync();
                 return 0;
             }

@@ -1,5 +1,6 @@
 using Herald.Api;
 using Herald.Core.Security;
+using Microsoft.AspNetCore.Authentication;
 using static Herald.Dashboard.Html;
 
 namespace Herald.Dashboard;
@@ -11,7 +12,14 @@ namespace Herald.Dashboard;
 /// </summary>
 public static class DashboardRoutes
 {
-    private const string UserKey = "herald.dashboard.user";
+    /// <summary>The dashboard's session scheme, and its policy: signed in with a key that is still valid.</summary>
+    public static IServiceCollection AddHeraldDashboard(this IServiceCollection services)
+    {
+        services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, DashboardAuthenticationHandler>(DashboardAuthenticationHandler.SchemeName, null);
+        services.AddAuthorizationBuilder().AddPolicy(DashboardAuthenticationHandler.Policy,
+            policy => policy.AddAuthenticationSchemes(DashboardAuthenticationHandler.SchemeName).RequireAuthenticatedUser());
+        return services;
+    }
 
     public static void MapDashboard(this WebApplication app)
     {
@@ -19,7 +27,7 @@ public static class DashboardRoutes
         app.MapGet("/sign-in", SignInPage).ExcludeFromDescription();
         app.MapPost("/sign-in", SignIn).ExcludeFromDescription();
 
-        var pages = app.MapGroup("").AddEndpointFilter(RequireUser).ExcludeFromDescription();
+        var pages = app.MapGroup("").RequireAuthorization(DashboardAuthenticationHandler.Policy).AddEndpointFilter(RequireForm).ExcludeFromDescription();
         pages.MapPost("/sign-out", SignOut);
         OverviewPage.Map(pages);
         EndpointPages.Map(pages);
@@ -28,36 +36,20 @@ public static class DashboardRoutes
     }
 
     internal static DashboardUser User(this HttpContext context) =>
-        context.Items[UserKey] as DashboardUser ?? throw new InvalidOperationException("No dashboard user: the route is outside the dashboard group.");
+        DashboardAuthenticationHandler.User(context.User) ?? throw new InvalidOperationException("No dashboard user: the route is outside the dashboard group.");
 
     /// <summary>
-    /// Every page needs a signed-in session whose key is still valid. Every POST must carry the
-    /// session's CSRF token, and — sign-out aside — a key that may change things.
+    /// Signed in is the dashboard policy's part (<see cref="DashboardAuthenticationHandler"/>). Every POST
+    /// must also carry the session's CSRF token, and — sign-out aside — come from a key that may change things.
     /// </summary>
-    private static async ValueTask<object?> RequireUser(EndpointFilterInvocationContext invocation, EndpointFilterDelegate next)
+    private static async ValueTask<object?> RequireForm(EndpointFilterInvocationContext invocation, EndpointFilterDelegate next)
     {
         var context = invocation.HttpContext;
-        var services = context.RequestServices;
-        var box = services.GetRequiredService<SecretBox>();
-        var time = services.GetRequiredService<TimeProvider>();
-        var session = DashboardSession.Read(context, box, time.GetUtcNow());
-        var caller = session?.Key is { } key ? services.GetRequiredService<KeyAuthenticator>().Authenticate(key) : null;
-        var isPost = HttpMethods.IsPost(context.Request.Method);
-        if (caller is null)
+        if (HttpMethods.IsPost(context.Request.Method))
         {
-            if (isPost)
-            {
-                return Layout.Message(null, 403, "Signed out", "Your session has ended or the key was deleted; sign in again and repeat the change.");
-            }
-            var next_ = context.Request.Path + context.Request.QueryString;
-            return Results.Redirect("/sign-in" + (next_ == "/" ? "" : "?next=" + Uri.EscapeDataString(next_)));
-        }
-        var user = new DashboardUser(caller, session!);
-        context.Items[UserKey] = user;
-        if (isPost)
-        {
+            var user = context.User();
             var form = context.Request.HasFormContentType ? await context.Request.ReadFormAsync(context.RequestAborted) : null;
-            if (!session!.CsrfMatches(form?[DashboardSession.CsrfField].ToString()))
+            if (!user.CsrfMatches(form?[DashboardSession.CsrfField].ToString()))
             {
                 return Layout.Message(user, 403, "Form expired",
                     "The form's security token is missing or does not match your session (CSRF protection). Reload the page and try again.");
@@ -65,16 +57,15 @@ public static class DashboardRoutes
             if (context.Request.Path != "/sign-out" && !user.CanChange)
             {
                 return Layout.Message(user, 403, "Read-only access",
-                    $"Your key has the {Core.Model.Roles.Name(caller.Role)} role, which may only read; changes need an admin key.");
+                    $"Your key has the {Core.Model.Roles.Name(user.Caller.Role)} role, which may only read; changes need an admin key.");
             }
         }
         return await next(invocation);
     }
 
-    private static IResult SignInPage(HttpContext context, SecretBox box, TimeProvider time, string? next)
+    private static async Task<IResult> SignInPage(HttpContext context, SecretBox box, TimeProvider time, string? next)
     {
-        var session = DashboardSession.Read(context, box, time.GetUtcNow());
-        if (session?.Key is { } key && context.RequestServices.GetRequiredService<KeyAuthenticator>().Authenticate(key) is not null)
+        if ((await context.AuthenticateAsync(DashboardAuthenticationHandler.SchemeName)).Succeeded)
         {
             return Results.Redirect(LocalPath(next));
         }

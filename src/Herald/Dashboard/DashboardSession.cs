@@ -11,8 +11,8 @@ namespace Herald.Dashboard;
 /// The dashboard's session, kept in one cookie sealed with the server's secret key (AES-GCM through
 /// <see cref="SecretBox"/>): nothing to store, and every process sharing <c>HERALD_SECRET_KEY</c>
 /// accepts it. It holds the API key the user signed in with — the browser cannot read or alter it —
-/// so every request is authenticated again by <see cref="KeyAuthenticator"/>, and deleting the key
-/// ends its sessions at once. It also holds the CSRF token every form posts back.
+/// so every request is authenticated again by <see cref="DashboardAuthenticationHandler"/>, and
+/// deleting the key ends its sessions at once. It also holds the CSRF token every form posts back.
 /// </summary>
 public sealed record DashboardSession(string? Key, string Csrf, long ExpiresAtMs)
 {
@@ -59,8 +59,11 @@ public sealed record DashboardSession(string? Key, string Csrf, long ExpiresAtMs
     public static void Clear(HttpContext context) => context.Response.Cookies.Delete(CookieName, CookieOptions(context));
 
     /// <summary>True when the posted token is this session's (compared in constant time).</summary>
-    public bool CsrfMatches(string? posted) =>
-        posted is not null && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(posted), Encoding.UTF8.GetBytes(Csrf));
+    public bool CsrfMatches(string? posted) => TokensMatch(Csrf, posted);
+
+    /// <summary>True when <paramref name="posted"/> is <paramref name="token"/>, compared in constant time.</summary>
+    public static bool TokensMatch(string token, string? posted) =>
+        posted is not null && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(posted), Encoding.UTF8.GetBytes(token));
 
     private static CookieOptions CookieOptions(HttpContext context) => new()
     {
@@ -74,13 +77,14 @@ public sealed record DashboardSession(string? Key, string Csrf, long ExpiresAtMs
     private static string NewToken() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }
 
-/// <summary>The signed-in user of one dashboard request.</summary>
-public sealed record DashboardUser(Caller Caller, DashboardSession Session)
+/// <summary>The signed-in user of one dashboard request, and the CSRF token of its session.</summary>
+public sealed record DashboardUser(Caller Caller, string Csrf)
 {
     /// <summary>Changes need the role the API asks for them: admin (a viewer or publisher key reads only).</summary>
     public bool CanChange => Caller.Allows(Role.Admin);
 
-    public string Csrf => Session.Csrf;
+    /// <summary>True when the posted token is this session's (compared in constant time).</summary>
+    public bool CsrfMatches(string? posted) => DashboardSession.TokensMatch(Csrf, posted);
 }
 
 internal sealed record SessionPayload(string? K, string? C, long E);

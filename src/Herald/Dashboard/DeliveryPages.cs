@@ -153,10 +153,10 @@ internal static class DeliveryPages
             : H($"<div class=\"table-wrap\"><table><tbody>{headers.Select(h => H($"<tr><th scope=\"row\"><code>{h.Key}</code></th><td><code>{h.Value}</code></td></tr>")).Join()}</tbody></table></div>");
 
     /// <summary>As POST /v1/deliveries/{id}/retry: one attempt now, under a lease, outside the schedule.</summary>
-    private static async Task<IResult> Retry(HttpContext context, string id, HeraldStore store, EndpointCatalog catalog, AttemptRunner runner, DispatchSignal signal)
+    private static async Task<IResult> Retry(HttpContext context, string id, ManualRetry retry)
     {
         var user = context.User();
-        var outcome = await ManualRetry.RunAsync(user.Caller.OrgId, id, store, catalog, runner, signal);
+        var outcome = await retry.RunAsync(user.Caller.OrgId, id);
         if (!outcome.Found)
         {
             return Layout.NotFound(user, "delivery");

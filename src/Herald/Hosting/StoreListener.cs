@@ -1,5 +1,6 @@
 using Herald.Api;
 using Herald.Engine.Delivery;
+using Herald.Engine.Publishing;
 using Herald.Storage;
 using Microsoft.Extensions.Hosting;
 

@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Herald.Tests.Infrastructure;
 
@@ -63,16 +64,15 @@ public sealed class HeraldTestServer : IAsyncDisposable
         Action<IServiceCollection>? services = null)
     {
         var owned = dataDir is null ? TempDir.Create("herald-test") : null;
-        var options = new HeraldOptions
+        var app = await HeraldServer.BuildAsync(options =>
         {
-            Urls = "http://127.0.0.1:0",
-            DataDir = dataDir ?? owned!.Path,
-            AdminKey = AdminKey,
-            AllowPrivateTargets = true,
-            Workers = 16,
-        };
-        configure?.Invoke(options);
-        var app = await HeraldServer.BuildAsync(options, TextWriter.Null, clock, collection =>
+            options.Urls = "http://127.0.0.1:0";
+            options.DataDir = dataDir ?? owned!.Path;
+            options.AdminKey = AdminKey;
+            options.AllowPrivateTargets = true;
+            options.Workers = 16;
+            configure?.Invoke(options);
+        }, TextWriter.Null, clock, collection =>
         {
             if (resolver is not null)
             {
@@ -80,6 +80,7 @@ public sealed class HeraldTestServer : IAsyncDisposable
             }
             services?.Invoke(collection);
         });
+        var options = app.Services.GetRequiredService<IOptions<HeraldOptions>>().Value;
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new HeraldTestServer(app, new Uri(address.Replace("localhost", "127.0.0.1", StringComparison.Ordinal)), options, owned);

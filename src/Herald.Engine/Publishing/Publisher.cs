@@ -1,19 +1,20 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using Herald.Core;
 using Herald.Core.Model;
 using Herald.Core.Validation;
+using Herald.Engine.Configuration;
 using Herald.Engine.Delivery;
-using Herald.Hosting;
+using Herald.Engine.Telemetry;
 using Herald.Storage;
 
-namespace Herald.Api;
+namespace Herald.Engine.Publishing;
 
 /// <summary>
 /// Publishing: validate, match endpoints, and store the event with all its deliveries in one
-/// transaction before answering 202 — the point from which Herald owes at-least-once delivery.
+/// transaction before answering — the point from which Herald owes at-least-once delivery.
+/// The caller reads the body and renders the answer; everything in between happens here.
 /// </summary>
 public sealed class Publisher(
     HeraldStore store,
@@ -26,112 +27,109 @@ public sealed class Publisher(
     TimeProvider time)
 {
     public const int MaxTargets = 100;
+    public const string InProgress = "A request with this Idempotency-Key is still being processed; retry when it has finished.";
     private readonly ConcurrentDictionary<(string Org, string Key), byte> _inProgress = new();
 
     private static readonly string[] Fields = ["type", "resource", "triggered_by", "occurred_at", "data", "endpoints"];
 
-    public async Task<IResult> PublishAsync(HttpContext context)
+    /// <summary>
+    /// Publishes one event for <paramref name="orgId"/>. <paramref name="readBody"/> is called once the
+    /// idempotency key (null or empty: none) is held, and returns null when the body could not be read
+    /// (the caller knows why). <paramref name="render"/> makes the accepted answer, which is stored with
+    /// the idempotency key and replayed byte for byte.
+    /// </summary>
+    public async Task<PublishResult> PublishAsync(string orgId, string? idempotencyKey, Func<Task<byte[]?>> readBody, Func<HeraldEvent, int, byte[]> render)
     {
-        var caller = context.Caller();
-        var idempotencyKey = context.Request.Headers["Idempotency-Key"].ToString();
-        if (idempotencyKey.Length == 0)
+        if (string.IsNullOrEmpty(idempotencyKey))
         {
-            return await PublishBodyAsync(context, caller, null);
+            return await PublishBodyAsync(orgId, null, readBody, render);
         }
         if (idempotencyKey.Length > 255 || idempotencyKey.Any(c => c < 0x21 || c > 0x7e))
         {
-            return Problems.Validation("Idempotency-Key", "must be 1 to 255 visible ASCII characters");
+            return PublishResult.Invalid("Idempotency-Key", "must be 1 to 255 visible ASCII characters");
         }
         // While the first request with a key is being processed, a second one is told so (409)
         // rather than racing it into a second event.
-        if (!_inProgress.TryAdd((caller.OrgId, idempotencyKey), 0))
+        if (!_inProgress.TryAdd((orgId, idempotencyKey), 0))
         {
-            return Problems.Conflict("A request with this Idempotency-Key is still being processed; retry when it has finished.");
+            return PublishResult.Conflict(InProgress);
         }
         try
         {
-            return await PublishBodyAsync(context, caller, idempotencyKey);
+            return await PublishBodyAsync(orgId, idempotencyKey, readBody, render);
         }
         finally
         {
-            _inProgress.TryRemove((caller.OrgId, idempotencyKey), out _);
+            _inProgress.TryRemove((orgId, idempotencyKey), out _);
         }
     }
 
-    private async Task<IResult> PublishBodyAsync(HttpContext context, Caller caller, string? idempotencyKey)
+    private async Task<PublishResult> PublishBodyAsync(string orgId, string? idempotencyKey, Func<Task<byte[]?>> readBody, Func<HeraldEvent, int, byte[]> render)
     {
-        var (raw, problem) = await RequestBody.ReadBytesAsync(context, options.MaxPayload);
-        if (problem is not null)
+        var raw = await readBody();
+        if (raw is null)
         {
-            return problem;
+            return PublishResult.Unread;
         }
         // Only an idempotent request is compared with an earlier one; the others need no hash.
-        byte[] bodyHash = idempotencyKey is null ? [] : SHA256.HashData(raw!);
+        byte[] bodyHash = idempotencyKey is null ? [] : SHA256.HashData(raw);
         var now = time.GetUtcNow();
-        if (idempotencyKey is not null && store.FindIdempotency(caller.OrgId, idempotencyKey, now - options.IdempotencyWindow) is { } earlier)
+        if (idempotencyKey is not null && store.FindIdempotency(orgId, idempotencyKey, now - options.IdempotencyWindow) is { } earlier)
         {
             return Replay(earlier, bodyHash);
         }
 
-        var (body, parseProblem) = RequestBody.ParseObject(raw!);
-        if (parseProblem is not null)
+        using var body = JsonBody.Parse(raw, out var parseError);
+        if (body is null)
         {
-            return parseProblem;
+            return PublishResult.Unparsed(parseError);
         }
-        using (body)
+        var errors = new ValidationErrors();
+        var evt = ReadEvent(body, orgId, now, errors, out var targets);
+        if (evt is null)
         {
-            var errors = new ValidationErrors();
-            var evt = ReadEvent(body!, caller.OrgId, now, errors, out var targets);
-            if (evt is null)
-            {
-                return Problems.Validation(errors);
-            }
-            var matched = Match(evt, targets, errors);
-            if (errors.Any)
-            {
-                return Problems.Validation(errors);
-            }
-            var deliveries = Fanout.NewDeliveries(matched, now);
-            var accepted = new PublishAccepted(evt.Id, evt.Type, Times.Format(evt.CreatedAt), deliveries.Count);
-            var response = JsonSerializer.SerializeToUtf8Bytes(accepted, ApiJson.Options);
-            var record = idempotencyKey is null ? null : new IdempotencyRecord(idempotencyKey, bodyHash, 202, response);
+            return PublishResult.Invalid(errors);
+        }
+        var matched = Match(evt, targets, errors);
+        if (errors.Any)
+        {
+            return PublishResult.Invalid(errors);
+        }
+        var deliveries = Fanout.NewDeliveries(matched, now);
+        var response = render(evt, deliveries.Count);
+        var record = idempotencyKey is null ? null : new IdempotencyRecord(idempotencyKey, bodyHash, 202, response);
 
-            // Checkpoint: the event, its deliveries and the idempotency record commit together, durably,
-            // before the 202. A crash before this line loses a request the client saw fail.
-            PublishOutcome outcome;
-            try
-            {
-                outcome = await store.PublishAsync(new NewEvent(evt, deliveries), record, now - options.IdempotencyWindow);
-            }
-            catch (ConflictException) when (record is not null)
-            {
-                // Another process sharing the database stored the same key a moment earlier: answer as
-                // a repeat of that request (or, if it has not committed yet, as one still in progress).
-                return store.FindIdempotency(caller.OrgId, record.Key, now - options.IdempotencyWindow) is { } stored
-                    ? Replay(stored, bodyHash)
-                    : Problems.Conflict("A request with this Idempotency-Key is still being processed; retry when it has finished.");
-            }
-            if (outcome.Existing is { } existing)
-            {
-                return Replay(existing, bodyHash);
-            }
-            metrics.EventAccepted(deliveries.Count);
-            if (deliveries.Count > 0)
-            {
-                signal.Notify();
-            }
-            return new StoredJsonResult(202, response, replayed: false);
+        // Checkpoint: the event, its deliveries and the idempotency record commit together, durably,
+        // before the 202. A crash before this line loses a request the client saw fail.
+        PublishOutcome outcome;
+        try
+        {
+            outcome = await store.PublishAsync(new NewEvent(evt, deliveries), record, now - options.IdempotencyWindow);
         }
+        catch (ConflictException) when (record is not null)
+        {
+            // Another process sharing the database stored the same key a moment earlier: answer as
+            // a repeat of that request (or, if it has not committed yet, as one still in progress).
+            return store.FindIdempotency(orgId, record.Key, now - options.IdempotencyWindow) is { } stored
+                ? Replay(stored, bodyHash)
+                : PublishResult.Conflict(InProgress);
+        }
+        if (outcome.Existing is { } existing)
+        {
+            return Replay(existing, bodyHash);
+        }
+        metrics.EventAccepted(deliveries.Count);
+        if (deliveries.Count > 0)
+        {
+            signal.Notify();
+        }
+        return PublishResult.Answer(202, response, replayed: false);
     }
 
-    private static IResult Replay(IdempotencyRecord earlier, byte[] bodyHash)
-    {
-        if (!CryptographicOperations.FixedTimeEquals(earlier.BodyHash, bodyHash))
-        {
-            return Problems.Validation("Idempotency-Key", "was already used with a different request body");
-        }
-        return new StoredJsonResult(earlier.Status, earlier.Response, replayed: true);
-    }
+    private static PublishResult Replay(IdempotencyRecord earlier, byte[] bodyHash) =>
+        CryptographicOperations.FixedTimeEquals(earlier.BodyHash, bodyHash)
+            ? PublishResult.Answer(earlier.Status, earlier.Response, replayed: true)
+            : PublishResult.Invalid("Idempotency-Key", "was already used with a different request body");
 
     private HeraldEvent? ReadEvent(JsonBody body, string orgId, DateTimeOffset now, ValidationErrors errors, out List<string>? targets)
     {
@@ -256,20 +254,5 @@ public sealed class Publisher(
         var attempt = await runner.RunAsync(claimed, endpoint, manual: false, cancellationToken);
         signal.Notify();
         return attempt;
-    }
-
-    /// <summary>Answers with a stored status and body, byte for byte: a replay is identical to the first answer.</summary>
-    private sealed class StoredJsonResult(int status, byte[] body, bool replayed) : IResult
-    {
-        public async Task ExecuteAsync(HttpContext httpContext)
-        {
-            httpContext.Response.StatusCode = status;
-            httpContext.Response.ContentType = "application/json";
-            if (replayed)
-            {
-                httpContext.Response.Headers["Idempotent-Replayed"] = "true";
-            }
-            await httpContext.Response.Body.WriteAsync(body);
-        }
     }
 }
