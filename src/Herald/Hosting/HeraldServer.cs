@@ -4,6 +4,7 @@ using Herald.Core;
 using Herald.Core.Security;
 using Herald.Dashboard;
 using Herald.Engine.Delivery;
+using Herald.Engine.Delivery.Transports;
 using Herald.Engine.Operational;
 using Herald.Storage;
 using Herald.Storage.Postgres;
@@ -93,7 +94,9 @@ public static class HeraldServer
             builder.Services.AddSingleton(time);
             builder.Services.AddSingleton<IHostResolver, DnsHostResolver>();
             builder.Services.AddSingleton<TargetGuard>();
-            builder.Services.AddSingleton<HttpSender>();
+            // One registration per transport; the endpoint URL's scheme picks it (docs/adr/0006-delivery-transports.md).
+            builder.Services.AddSingleton<IDeliveryTransport, HttpTransport>();
+            builder.Services.AddSingleton<DeliveryTransports>();
             builder.Services.AddSingleton<HeraldMetrics>();
             builder.Services.AddSingleton<EndpointCatalog>();
             builder.Services.AddSingleton<EventTypeCatalog>();
