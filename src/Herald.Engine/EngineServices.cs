@@ -1,5 +1,6 @@
 using Herald.Engine.Configuration;
 using Herald.Engine.Delivery;
+using Herald.Engine.Delivery.Transports;
 using Herald.Engine.Operational;
 using Herald.Engine.Publishing;
 using Herald.Engine.Telemetry;
@@ -34,7 +35,8 @@ public static class EngineServices
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IHostResolver, DnsHostResolver>();
         services.AddSingleton<TargetGuard>();
-        services.AddSingleton<HttpSender>();
+        services.AddSingleton<IDeliveryTransport, HttpTransport>();
+        services.AddSingleton<DeliveryTransports>();
         services.AddSingleton<HeraldMetrics>();
         services.AddSingleton<EndpointCatalog>();
         services.AddSingleton<EventTypeCatalog>();

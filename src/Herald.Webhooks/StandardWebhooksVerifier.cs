@@ -1,22 +1,19 @@
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
+using Herald.Core.Signing;
 
 namespace Herald.Webhooks;
 
 /// <summary>
 /// Verifies the Standard Webhooks scheme (docs/signatures.md): <c>webhook-signature</c> holds
 /// space-separated <c>v1,base64(HMAC-SHA256(key, "{id}.{timestamp}.{body}"))</c> entries, where the
-/// key is the base64 part of the <c>whsec_</c> secret.
+/// key is the base64 part of the <c>whsec_</c> secret. The rule is Herald's own signing source
+/// (<c>Herald.Core/Signing/StandardWebhooksHmac.cs</c>), compiled into this package.
 /// </summary>
 public sealed class StandardWebhooksVerifier
 {
     public const string IdHeader = "webhook-id";
     public const string TimestampHeader = "webhook-timestamp";
     public const string SignatureHeader = "webhook-signature";
-
-    private const string SecretPrefix = "whsec_";
-    private const int SignatureLength = 32;
 
     private readonly byte[] _key;
     private readonly TimeSpan _tolerance;
@@ -28,14 +25,9 @@ public sealed class StandardWebhooksVerifier
     public StandardWebhooksVerifier(string secret, TimeSpan? tolerance = null, TimeProvider? time = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(secret);
-        var encoded = secret.StartsWith(SecretPrefix, StringComparison.Ordinal) ? secret[SecretPrefix.Length..] : secret;
-        try
+        if (!StandardWebhooksHmac.TryDecodeSecret(secret, out _key))
         {
-            _key = Convert.FromBase64String(encoded);
-        }
-        catch (FormatException e)
-        {
-            throw new ArgumentException("The secret is not whsec_ followed by base64.", nameof(secret), e);
+            throw new ArgumentException("The secret is not whsec_ followed by base64.", nameof(secret));
         }
         _tolerance = tolerance ?? TimeSpan.FromMinutes(5);
         if (_tolerance < TimeSpan.Zero)
@@ -80,43 +72,19 @@ public sealed class StandardWebhooksVerifier
                 : $"timestamp too far in the future ({seconds - now} s; tolerance {_tolerance.TotalSeconds:0} s)");
         }
 
-        Span<byte> expected = stackalloc byte[SignatureLength];
-        Sign(_key, id, timestamp, body, expected);
-        Span<byte> given = stackalloc byte[SignatureLength + 3];
-        var sawV1 = false;
-        foreach (var entry in signatureHeader.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        return StandardWebhooksHmac.Verify(signatureHeader, _key, id, timestamp, body) switch
         {
-            var comma = entry.IndexOf(',', StringComparison.Ordinal);
-            if (comma < 0 || !entry.AsSpan(0, comma).SequenceEqual("v1"))
-            {
-                continue;
-            }
-            sawV1 = true;
-            // Every entry is compared, so the time taken does not tell which one matched.
-            if (Convert.TryFromBase64String(entry[(comma + 1)..], given, out var written)
-                && written == SignatureLength
-                && CryptographicOperations.FixedTimeEquals(given[..SignatureLength], expected))
-            {
-                return VerificationResult.Valid;
-            }
-        }
-        return VerificationResult.Invalid(sawV1 ? "no signature matches" : $"no v1 signature in {SignatureHeader}");
+            StandardWebhooksHmac.HeaderMatch.Match => VerificationResult.Valid,
+            StandardWebhooksHmac.HeaderMatch.NoMatch => VerificationResult.Invalid("no signature matches"),
+            _ => VerificationResult.Invalid($"no v1 signature in {SignatureHeader}"),
+        };
     }
 
     /// <summary>The <c>v1,…</c> signature of a message: what a sender puts in <c>webhook-signature</c>.</summary>
     public string Sign(string id, DateTimeOffset timestamp, ReadOnlySpan<byte> body)
     {
-        Span<byte> mac = stackalloc byte[SignatureLength];
-        Sign(_key, id, timestamp.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture), body, mac);
-        return "v1," + Convert.ToBase64String(mac);
-    }
-
-    private static void Sign(byte[] key, string id, string timestamp, ReadOnlySpan<byte> body, Span<byte> destination)
-    {
-        using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key);
-        hmac.AppendData(Encoding.UTF8.GetBytes($"{id}.{timestamp}."));
-        hmac.AppendData(body);
-        hmac.GetHashAndReset(destination);
+        ArgumentNullException.ThrowIfNull(id);
+        return StandardWebhooksHmac.SignatureHeader([_key], id, timestamp.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture), body);
     }
 
     private static string? Find(IReadOnlyDictionary<string, string> headers, string name)

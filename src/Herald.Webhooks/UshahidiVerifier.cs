@@ -1,18 +1,17 @@
-using System.Security.Cryptography;
 using System.Text;
+using Herald.Core.Signing;
 
 namespace Herald.Webhooks;
 
 /// <summary>
 /// Verifies the Ushahidi Platform scheme (docs/signatures.md): <c>X-Ushahidi-Signature</c> is
 /// <c>base64(HMAC-SHA256(secret as UTF-8, url + body))</c>, with the URL exactly as configured in
-/// Herald. There is no timestamp, so this scheme cannot detect a replay.
+/// Herald. There is no timestamp, so this scheme cannot detect a replay. The rule is Herald's own
+/// signing source (<c>Herald.Core/Signing/UshahidiHmac.cs</c>), compiled into this package.
 /// </summary>
 public sealed class UshahidiVerifier(string secret)
 {
     public const string SignatureHeader = "X-Ushahidi-Signature";
-
-    private const int SignatureLength = 32;
 
     private readonly byte[] _key = Encoding.UTF8.GetBytes(secret ?? throw new ArgumentNullException(nameof(secret)));
 
@@ -23,31 +22,14 @@ public sealed class UshahidiVerifier(string secret)
         {
             return VerificationResult.Invalid($"missing {SignatureHeader} header");
         }
-        Span<byte> given = stackalloc byte[SignatureLength + 3];
-        if (!Convert.TryFromBase64String(signature.Trim(), given, out var written) || written != SignatureLength)
+        return UshahidiHmac.Verify(signature.AsSpan().Trim(), _key, url, body) switch
         {
-            return VerificationResult.Invalid("the signature is not a base64 HMAC-SHA256");
-        }
-        Span<byte> expected = stackalloc byte[SignatureLength];
-        Sign(url, body, expected);
-        return CryptographicOperations.FixedTimeEquals(given[..SignatureLength], expected)
-            ? VerificationResult.Valid
-            : VerificationResult.Invalid("the signature does not match (is the URL exactly the one configured in Herald?)");
+            UshahidiHmac.SignatureMatch.Match => VerificationResult.Valid,
+            UshahidiHmac.SignatureMatch.NoMatch => VerificationResult.Invalid("the signature does not match (is the URL exactly the one configured in Herald?)"),
+            _ => VerificationResult.Invalid("the signature is not a base64 HMAC-SHA256"),
+        };
     }
 
     /// <summary>The signature a sender puts in <c>X-Ushahidi-Signature</c>.</summary>
-    public string Sign(string url, ReadOnlySpan<byte> body)
-    {
-        Span<byte> mac = stackalloc byte[SignatureLength];
-        Sign(url, body, mac);
-        return Convert.ToBase64String(mac);
-    }
-
-    private void Sign(string url, ReadOnlySpan<byte> body, Span<byte> destination)
-    {
-        using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, _key);
-        hmac.AppendData(Encoding.UTF8.GetBytes(url));
-        hmac.AppendData(body);
-        hmac.GetHashAndReset(destination);
-    }
+    public string Sign(string url, ReadOnlySpan<byte> body) => UshahidiHmac.Sign(_key, url, body);
 }

@@ -6,6 +6,7 @@ using Herald.Core.Endpoints;
 using Herald.Core.Model;
 using Herald.Core.Signing;
 using Herald.Engine.Configuration;
+using Herald.Engine.Delivery.Transports;
 using Herald.Engine.Telemetry;
 using Herald.Storage;
 using Microsoft.Extensions.Logging;
@@ -14,12 +15,13 @@ namespace Herald.Engine.Delivery;
 
 /// <summary>
 /// Sends one attempt of a leased delivery and records what happened: the request as sent (secrets
-/// masked), the response or the reason there was none, and the delivery's next state.
+/// masked), the response or the reason there was none, and the delivery's next state. The attempt
+/// is prepared here and sent by the endpoint's transport (docs/adr/0007-delivery-transports.md).
 /// </summary>
 public sealed class AttemptRunner(
     HeraldStore store,
     EndpointCatalog catalog,
-    HttpSender sender,
+    DeliveryTransports transports,
     HeraldMetrics metrics,
     HeraldOptions options,
     TimeProvider time,
@@ -55,13 +57,13 @@ public sealed class AttemptRunner(
         var request = BuildRequest(messageId, endpoint, payload.Body, startedAt);
         // A body that cannot be built fails the attempt before anything is sent; the log shows why.
         var result = payload.Error is null
-            ? await sender.SendAsync(request, cancellationToken)
-            : SendResult.NotSent(payload.Error);
+            ? await transports.SendAsync(endpoint, request, cancellationToken)
+            : SendOutcome.NotSent(payload.Error);
         onAnswered?.Invoke();
 
         var loggedRequest = new AttemptRequest(request.Method, request.Url, MaskHeaders(request.Headers, endpoint.Spec));
         var response = result.Status is { } status ? new AttemptResponse(status, result.Headers, result.Body) : null;
-        var error = result.Error ?? (result.Status is >= 300 and < 400 ? $"redirect ({result.Status}) not followed: a 3xx is a failed attempt" : null);
+        var error = result.Error;
         var now = time.GetUtcNow();
         // Members of a batch share one fate: the schedule of the batch is that of its most-tried member.
         var first = deliveries.MaxBy(d => d.ScheduledFailures)!;
@@ -133,14 +135,14 @@ public sealed class AttemptRunner(
     }
 
     /// <summary>The request for one message id (a delivery id, or a batch id): headers, signature, auth.</summary>
-    public static OutgoingRequest BuildRequest(string messageId, Endpoint endpoint, byte[] body, DateTimeOffset startedAt)
+    public static PreparedAttempt BuildRequest(string messageId, Endpoint endpoint, byte[] body, DateTimeOffset startedAt)
     {
         var spec = endpoint.Spec;
         var headers = new List<KeyValuePair<string, string>>(8 + spec.Headers.Count)
         {
             new("Content-Type", "application/json"),
             new("Accept", "application/json"),
-            new("User-Agent", HttpSender.AgentHeader),
+            new("User-Agent", HttpTransport.AgentHeader),
             // The delivery id is the message id: identical across retries so receivers can deduplicate.
             new("webhook-id", messageId),
         };
@@ -163,7 +165,7 @@ public sealed class AttemptRunner(
         {
             headers.Add(new("Authorization", "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes(user + ":" + password))));
         }
-        return new OutgoingRequest(spec.Method, spec.Url, headers, body, spec.Timeout);
+        return new PreparedAttempt(spec.Method, spec.Url, headers, body, spec.Timeout);
     }
 
     /// <summary>The current key, and the previous one while its rotation overlap lasts.</summary>

@@ -5,29 +5,20 @@ using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text;
 
-namespace Herald.Engine.Delivery;
-
-/// <summary>A request to one receiver, built by the attempt runner.</summary>
-public sealed record OutgoingRequest(string Method, string Url, IReadOnlyList<KeyValuePair<string, string>> Headers, byte[] Body, TimeSpan Timeout);
-
-/// <summary>What came back: a response, or the reason there was none.</summary>
-public sealed record SendResult(int? Status, IReadOnlyDictionary<string, string> Headers, string Body, string? Error, TimeSpan Duration, string? RetryAfter)
-{
-    /// <summary>An attempt that failed before a request could be sent.</summary>
-    public static SendResult NotSent(string error) => new(null, new Dictionary<string, string>(), "", error, TimeSpan.Zero, null);
-}
+namespace Herald.Engine.Delivery.Transports;
 
 /// <summary>
-/// One shared HTTP client for every delivery: pooled keep-alive connections, no redirects (a 3xx is
-/// a failed attempt), no proxy (a proxy would connect for us and bypass the SSRF guard), no cookies.
+/// The <c>http</c> and <c>https</c> transport. One shared HTTP client for every delivery: pooled
+/// keep-alive connections, no redirects (a 3xx is a failed attempt), no proxy (a proxy would connect
+/// for us and bypass the SSRF guard), no cookies; every connection goes through the SSRF guard.
 /// </summary>
-public sealed class HttpSender : IDisposable
+public sealed class HttpTransport : IDeliveryTransport, IDisposable
 {
     public const int MaxResponseBody = 4096;
-    private static readonly string UserAgent = "Herald/" + (typeof(HttpSender).Assembly.GetName().Version?.ToString(3) ?? "0");
+    private static readonly string UserAgent = "Herald/" + (typeof(HttpTransport).Assembly.GetName().Version?.ToString(3) ?? "0");
     private readonly HttpClient _client;
 
-    public HttpSender(TargetGuard guard)
+    public HttpTransport(TargetGuard guard)
     {
         var handler = new SocketsHttpHandler
         {
@@ -46,11 +37,13 @@ public sealed class HttpSender : IDisposable
 
     public static string AgentHeader => UserAgent;
 
-    public async Task<SendResult> SendAsync(OutgoingRequest request, CancellationToken cancellationToken)
+    public IReadOnlyList<string> Schemes { get; } = ["http", "https"];
+
+    public async Task<SendOutcome> SendAsync(PreparedAttempt attempt, CancellationToken cancellationToken)
     {
-        using var message = new HttpRequestMessage(HttpMethod.Parse(request.Method), request.Url);
-        message.Content = new ByteArrayContent(request.Body);
-        foreach (var (name, value) in request.Headers)
+        using var message = new HttpRequestMessage(HttpMethod.Parse(attempt.Method), attempt.Url);
+        message.Content = new ByteArrayContent(attempt.Body);
+        foreach (var (name, value) in attempt.Headers)
         {
             if (name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase))
             {
@@ -63,7 +56,7 @@ public sealed class HttpSender : IDisposable
             }
         }
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(request.Timeout);
+        timeout.CancelAfter(attempt.Timeout);
         var started = Stopwatch.GetTimestamp();
         try
         {
@@ -75,11 +68,13 @@ public sealed class HttpSender : IDisposable
                 headers[header.Key] = string.Join(", ", header.Value);
             }
             var retryAfter = response.Headers.TryGetValues("Retry-After", out var values) ? values.FirstOrDefault() : null;
-            return new SendResult((int)response.StatusCode, headers, body, null, Stopwatch.GetElapsedTime(started), retryAfter);
+            var status = (int)response.StatusCode;
+            var error = status is >= 300 and < 400 ? $"redirect ({status}) not followed: a 3xx is a failed attempt" : null;
+            return new SendOutcome(status, headers, body, error, Stopwatch.GetElapsedTime(started), retryAfter);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return Failure($"timed out after {Herald.Core.Durations.Format(request.Timeout)} without a complete response", started);
+            return Failure($"timed out after {Herald.Core.Durations.Format(attempt.Timeout)} without a complete response", started);
         }
         catch (HttpRequestException e)
         {
@@ -91,7 +86,7 @@ public sealed class HttpSender : IDisposable
         }
     }
 
-    private static SendResult Failure(string error, long started) =>
+    private static SendOutcome Failure(string error, long started) =>
         new(null, new Dictionary<string, string>(), "", error, Stopwatch.GetElapsedTime(started), null);
 
     private static string Describe(HttpRequestException e)
