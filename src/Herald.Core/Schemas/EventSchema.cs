@@ -46,7 +46,11 @@ public sealed class EventSchema
 
     private static readonly JsonDocumentOptions DataParsing = new() { MaxDepth = MaxDataDepth };
 
-    private static readonly EvaluationOptions Evaluation = new() { OutputFormat = OutputFormat.Hierarchical };
+    // A verdict first: the library then stops at the first failure and builds no result tree, so
+    // conforming data (nearly all of it) is checked cheaply; only refused data is walked again for its report.
+    private static readonly EvaluationOptions Verdict = new() { OutputFormat = OutputFormat.Flag };
+
+    private static readonly EvaluationOptions Report = new() { OutputFormat = OutputFormat.Hierarchical };
 
     private readonly JsonSchema _schema;
 
@@ -111,10 +115,15 @@ public sealed class EventSchema
     public IReadOnlyList<SchemaViolation> Validate(JsonElement data)
     {
         var report = new SchemaReport(data);
-        SchemaBudget.Reset();
         try
         {
-            report.Add(_schema.Evaluate(data, Evaluation));
+            SchemaBudget.Reset();
+            if (_schema.Evaluate(data, Verdict).IsValid)
+            {
+                return [];
+            }
+            SchemaBudget.Reset();
+            report.Add(_schema.Evaluate(data, Report));
         }
         catch (SchemaBudgetExceededException)
         {
