@@ -91,7 +91,16 @@ public sealed class EventSchema
             errors = problems;
             return false;
         }
-        schema = new EventSchema(Build(root, idAnchors));
+        try
+        {
+            schema = new EventSchema(Build(root, idAnchors));
+        }
+        catch (JsonSchemaException ex)
+        {
+            // SchemaChecker admits only what the dialect builds; this is a backstop, not a path users should meet.
+            errors = [$"schema: cannot be enforced ({ex.Message})"];
+            return false;
+        }
         errors = [];
         return true;
     }
@@ -132,6 +141,12 @@ public sealed class EventSchema
         catch (SchemaPatternTimeoutException ex)
         {
             return [new SchemaViolation(report.PathOf(ex.InstanceLocation), $"could not be checked against pattern {ex.Pattern} in time")];
+        }
+        catch (JsonSchemaException)
+        {
+            // A schema admitted by an earlier version that the library cannot follow (an unresolvable
+            // reference): the data is refused, never waved through, and the publisher is told why.
+            return [new SchemaViolation("data", "could not be checked against this event type's schema")];
         }
         return report.Violations;
     }

@@ -26,6 +26,8 @@ internal sealed class SchemaChecker
         "array", "boolean", "integer", "null", "number", "object", "string",
     };
 
+    private static readonly Uri AnchorBase = new("https://herald.invalid/schema");
+
     private readonly JsonElement _root;
     private readonly List<string> _errors;
     private readonly Dictionary<string, SchemaNode> _byPointer = new(StringComparer.Ordinal);
@@ -130,6 +132,11 @@ internal sealed class SchemaChecker
                     // Drafts 6 and 7 name a subschema with "$id": "#name", as 2019-09's $anchor does.
                     if (Text(value, here) is { } id && id.StartsWith('#') && id.Length > 1)
                     {
+                        if (element.TryGetProperty("$anchor", out _))
+                        {
+                            // The library knows one name per subschema.
+                            Error(here, "names a subschema that $anchor names too; keep only $anchor");
+                        }
                         Anchor(id[1..], node, here);
                         _idAnchors.Add((at.Pointer, id[1..]));
                     }
@@ -517,6 +524,12 @@ internal sealed class SchemaChecker
 
     private void Anchor(string name, SchemaNode node, Location at)
     {
+        if (new Uri(AnchorBase, "#" + name).Fragment != "#" + name)
+        {
+            // References are resolved as URIs, where such a name arrives escaped and matches nothing.
+            Error(at, $"names \"{JsonValues.Truncate(name)}\", which a reference cannot spell as it is; use letters, digits, \"-\", \"_\" and \".\"");
+            return;
+        }
         if (!_anchors.TryAdd(name, node))
         {
             Error(at, $"names \"{JsonValues.Truncate(name)}\", which another subschema already uses");

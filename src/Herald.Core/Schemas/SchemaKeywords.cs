@@ -31,8 +31,8 @@ internal static class SchemaKeywords
         ElseKeyword.Instance,
         DefsKeyword.Instance,
         Json.Schema.Keywords.Draft06.DefinitionsKeyword.Instance,
-        AnchorKeyword.Instance,
-        // The library's, counting steps and wording Herald's messages.
+        // The library's, taking any anchor name as Herald always has, counting steps and wording Herald's messages.
+        new AnyAnchor(),
         new CountedRef(),
         new CountedAllOf(),
         new CountedAnyOf(),
@@ -174,6 +174,15 @@ internal sealed class InertKeyword(string name) : IKeywordHandler
     }
 
     public KeywordEvaluation Evaluate(KeywordData keyword, EvaluationContext context) => KeywordEvaluation.Ignore;
+}
+
+/// <summary>
+/// <c>$anchor</c> with any name: Herald accepted names outside 2020-12's pattern before it used the
+/// library, and a stored schema must not stop being enforced.
+/// </summary>
+internal sealed class AnyAnchor : AnchorKeyword
+{
+    public override object? ValidateKeywordValue(JsonElement value) => value.GetString();
 }
 
 internal sealed class CountedRef : RefKeyword
