@@ -52,6 +52,8 @@ public sealed class EventSchema
 
     private static readonly EvaluationOptions Report = new() { OutputFormat = OutputFormat.Hierarchical };
 
+    private static readonly Uri RelativeBase = new("https://herald.invalid/schemas/");
+
     private readonly JsonSchema _schema;
 
     private EventSchema(JsonSchema schema) => _schema = schema;
@@ -157,10 +159,11 @@ public sealed class EventSchema
         Uri? baseUri = null;
         if (root.ValueKind == JsonValueKind.Object
             && root.TryGetProperty("$id", out var id) && id.ValueKind == JsonValueKind.String
-            && id.GetString()!.Split('#')[0] is { Length: > 0 } absolute
-            && Uri.TryCreate(absolute, UriKind.Absolute, out var parsed))
+            && id.GetString()!.Split('#')[0] is { Length: > 0 } own)
         {
-            baseUri = parsed;
+            // A relative $id ("audit.json") is placed under a base of Herald's, which references
+            // spelled with it resolve against just the same.
+            Uri.TryCreate(RelativeBase, own, out baseUri);
         }
         if (idAnchors.Count > 0)
         {

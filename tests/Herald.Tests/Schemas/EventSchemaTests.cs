@@ -291,6 +291,7 @@ public class EventSchemaTests
     [InlineData("""{"allOf": [{"required": ["a"]}, {"properties": {"b": {"type": "string"}}}]}""", """{"a": 1, "b": 2}""", "data.b", "must be of type string")]
     [InlineData("false", """{}""", "data", "is not allowed")]
     [InlineData("""{"maxLength": 1}""", "\"👍🏽\"", "data", "must be at most 1 characters long")]
+    [InlineData("""{"$id": "audit.json", "$defs": {"s": {"type": "string"}}, "properties": {"x": {"$ref": "audit.json#/$defs/s"}}}""", """{"x": 5}""", "data.x", "must be of type string")]
     [InlineData("""{"type": "integer"}""", "1e-400", "data", "must be of type integer")]
     [InlineData("""{"enum": [0, "a"]}""", "1e-30", "data", "is not one of the allowed values")]
     [InlineData("""{"const": 123456789012345678901234567890}""", "123456789012345678901234567891", "data", "must be 123456789012345678901234567890")]
