@@ -155,7 +155,7 @@ public sealed class EventSchema
 
     private static JsonSchema Build(JsonElement root, IReadOnlyList<(string Pointer, string Name)> idAnchors)
     {
-        // The document's own absolute $id is its base, so references spelled with it stay local.
+        // The document's own $id is its base, so references spelled with it stay local.
         Uri? baseUri = null;
         if (root.ValueKind == JsonValueKind.Object
             && root.TryGetProperty("$id", out var id) && id.ValueKind == JsonValueKind.String
