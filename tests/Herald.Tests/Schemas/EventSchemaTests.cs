@@ -396,6 +396,23 @@ public class EventSchemaTests
     }
 
     [Fact]
+    public void Validate_ReportsEachMissingProperty_WhateverItsName()
+    {
+        var schema = Compile("""{"required": ["line\nbreak", "back\\slash", "unit\u001fseparator", "ok"], "dependentRequired": {"ok": ["a b"]}}""");
+
+        var violations = schema.Validate("""{"ok": 1}""");
+
+        Assert.Equal(
+            [
+                new SchemaViolation("data[\"line\\u000abreak\"]", "is required"),
+                new SchemaViolation("data[\"back\\\\slash\"]", "is required"),
+                new SchemaViolation("data[\"unit\\u001fseparator\"]", "is required"),
+                new SchemaViolation("data[\"a b\"]", "is required when ok is present"),
+            ],
+            violations);
+    }
+
+    [Fact]
     public void Validate_StopsAtMaxViolations()
     {
         var schema = Compile("""{"items": {"type": "string"}}""");
