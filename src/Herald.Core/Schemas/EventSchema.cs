@@ -1,5 +1,8 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using Json.Pointer;
+using Json.Schema;
 
 namespace Herald.Core.Schemas;
 
@@ -9,14 +12,16 @@ namespace Herald.Core.Schemas;
 public sealed record SchemaViolation(string Path, string Message);
 
 /// <summary>
-/// A catalogued event type's JSON Schema, checked and compiled once so that every publish can
+/// A catalogued event type's JSON Schema, checked and built once so that every publish can
 /// validate <c>data</c> against it cheaply. Instances are immutable and safe to share between threads.
 /// </summary>
 /// <remarks>
-/// The keywords of drafts 04 to 2020-12 that users write by hand are supported. NJsonSchema was
-/// not used for validation: it accepts malformed schemas, matches <c>pattern</c> with no timeout
-/// (a hostile schema could pin a publish thread), and lacks <c>const</c>, <c>$defs</c>,
-/// <c>prefixItems</c> and <c>if</c>/<c>then</c>/<c>else</c>.
+/// A facade over JsonSchema.Net (docs/adr/0008-json-schema-on-jsonschema-net.md). Herald keeps
+/// what the library does not decide: which documents are admitted (<see cref="SchemaChecker"/>:
+/// size and depth limits, drafts 04 to 2020-12 keywords, references within the document only),
+/// how numbers compare (<see cref="JsonNumbers"/>, shared with payload filters), how patterns run
+/// (<see cref="SchemaPattern"/>), which formats are asserted, a work budget, and the paths and
+/// messages a publisher sees (<see cref="SchemaReport"/>).
 /// </remarks>
 public sealed class EventSchema
 {
@@ -41,16 +46,24 @@ public sealed class EventSchema
 
     private static readonly JsonDocumentOptions DataParsing = new() { MaxDepth = MaxDataDepth };
 
-    private readonly SchemaNode _root;
+    // A verdict first: the library then stops at the first failure and builds no result tree, so
+    // conforming data (nearly all of it) is checked cheaply; only refused data is walked again for its report.
+    private static readonly EvaluationOptions Verdict = new() { OutputFormat = OutputFormat.Flag };
 
-    private EventSchema(SchemaNode root) => _root = root;
+    private static readonly EvaluationOptions Report = new() { OutputFormat = OutputFormat.Hierarchical };
+
+    private static readonly Uri RelativeBase = new("https://herald.invalid/schemas/");
+
+    private readonly JsonSchema _schema;
+
+    private EventSchema(JsonSchema schema) => _schema = schema;
 
     /// <summary>
     /// Checks that <paramref name="schemaJson"/> is a well-formed JSON Schema that Herald can enforce
-    /// and compiles it. Never touches the network: only references within the document resolve.
+    /// and builds it. Never touches the network: only references within the document resolve.
     /// </summary>
     /// <param name="schemaJson">The schema as JSON text.</param>
-    /// <param name="schema">The compiled schema, or null when it is refused.</param>
+    /// <param name="schema">The built schema, or null when it is refused.</param>
     /// <param name="errors">Each problem as <c>path: message</c>, e.g. <c>schema.required: must be an array of strings</c>; empty on success.</param>
     public static bool TryCompile(string schemaJson, [NotNullWhen(true)] out EventSchema? schema, out IReadOnlyList<string> errors)
     {
@@ -66,8 +79,6 @@ public sealed class EventSchema
         try
         {
             using var document = JsonDocument.Parse(schemaJson, SchemaParsing);
-            // A clone owns its memory, so the compiled nodes can keep enum and const values
-            // without holding a disposable document.
             root = document.RootElement.Clone();
         }
         catch (JsonException ex)
@@ -77,13 +88,21 @@ public sealed class EventSchema
         }
 
         var problems = new List<string>();
-        var node = SchemaCompiler.Compile(root, problems);
-        if (node is null || problems.Count > 0)
+        if (!SchemaChecker.Check(root, problems, out var idAnchors))
         {
             errors = problems;
             return false;
         }
-        schema = new EventSchema(node);
+        try
+        {
+            schema = new EventSchema(Build(root, idAnchors));
+        }
+        catch (JsonSchemaException ex)
+        {
+            // SchemaChecker admits only what the dialect builds; this is a backstop, not a path users should meet.
+            errors = [$"schema: cannot be enforced ({ex.Message})"];
+            return false;
+        }
         errors = [];
         return true;
     }
@@ -99,19 +118,69 @@ public sealed class EventSchema
         }
         catch (JsonException ex)
         {
-            return [new SchemaViolation(DataPath.Root.ToString(), $"is not valid JSON ({ex.Message})")];
+            return [new SchemaViolation("data", $"is not valid JSON ({ex.Message})")];
         }
     }
 
     /// <summary>Validates an event's <c>data</c>; an empty list means it conforms.</summary>
     public IReadOnlyList<SchemaViolation> Validate(JsonElement data)
     {
-        var evaluation = new Evaluation();
-        _root.Evaluate(data, DataPath.Root, evaluation, collect: true, depth: 0);
-        if (evaluation.Abort is { } abort && evaluation.Violations.Count < MaxViolations)
+        var report = new SchemaReport(data);
+        try
         {
-            evaluation.Violations.Add(abort);
+            SchemaBudget.Reset();
+            if (_schema.Evaluate(data, Verdict).IsValid)
+            {
+                return [];
+            }
+            SchemaBudget.Reset();
+            report.Add(_schema.Evaluate(data, Report));
         }
-        return evaluation.Violations;
+        catch (SchemaBudgetExceededException)
+        {
+            return [new SchemaViolation("data", "is too complex to check against this event type's schema")];
+        }
+        catch (SchemaPatternTimeoutException ex)
+        {
+            return [new SchemaViolation(report.PathOf(ex.InstanceLocation), $"could not be checked against pattern {ex.Pattern} in time")];
+        }
+        catch (JsonSchemaException)
+        {
+            // A schema admitted by an earlier version that the library cannot follow (an unresolvable
+            // reference): the data is refused, never waved through, and the publisher is told why.
+            return [new SchemaViolation("data", "could not be checked against this event type's schema")];
+        }
+        return report.Violations;
+    }
+
+    private static JsonSchema Build(JsonElement root, IReadOnlyList<(string Pointer, string Name)> idAnchors)
+    {
+        // The document's own $id is its base, so references spelled with it stay local.
+        Uri? baseUri = null;
+        if (root.ValueKind == JsonValueKind.Object
+            && root.TryGetProperty("$id", out var id) && id.ValueKind == JsonValueKind.String
+            && id.GetString()!.Split('#')[0] is { Length: > 0 } own)
+        {
+            // A relative $id ("audit.json") is placed under a base of Herald's, which references
+            // spelled with it resolve against just the same.
+            Uri.TryCreate(RelativeBase, own, out baseUri);
+        }
+        if (idAnchors.Count > 0)
+        {
+            // Draft 6/7's "$id": "#name" is 2020-12's "$anchor": "name".
+            var node = JsonNode.Parse(root.GetRawText())!;
+            foreach (var (pointer, name) in idAnchors)
+            {
+                if (JsonPointer.Parse(pointer).TryEvaluate(node, out var target) && target is JsonObject subschema && !subschema.ContainsKey("$anchor"))
+                {
+                    subschema["$anchor"] = name;
+                }
+            }
+            root = JsonSerializer.SerializeToElement(node);
+        }
+        // A registry of its own: schemas of different event types may share an $id, and the
+        // global registry would keep every schema ever built.
+        var options = new BuildOptions { SchemaRegistry = new SchemaRegistry(), Dialect = SchemaKeywords.Dialect };
+        return JsonSchema.Build(root, options, baseUri);
     }
 }

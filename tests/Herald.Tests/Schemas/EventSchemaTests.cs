@@ -92,6 +92,7 @@ public class EventSchemaTests
     [InlineData("""{"title": "Audit", "description": "…", "$comment": "x", "examples": [1], "default": 0, "readOnly": false, "deprecated": true}""")]
     [InlineData("""{"x-herald-owner": "field team", "nullable": true, "discriminator": {"propertyName": "kind"}}""")]
     [InlineData("""{"maxLength": 5.0, "minItems": 0}""")]
+    [InlineData("""{"$defs": {"a": {"$anchor": "1st-name", "type": "string"}}, "properties": {"a": {"$ref": "#1st-name"}}}""")]
     public void TryCompile_Accepts_ValidSchema(string schemaJson)
     {
         var compiled = EventSchema.TryCompile(schemaJson, out var schema, out var errors);
@@ -154,6 +155,8 @@ public class EventSchemaTests
     [InlineData("""{"unevaluatedProperties": false}""", "schema.unevaluatedProperties", "is not supported by Herald")]
     [InlineData("""{"$dynamicRef": "#meta"}""", "schema.$dynamicRef", "is not supported by Herald")]
     [InlineData("""{"$defs": {"a": {"$anchor": "x"}, "b": {"$anchor": "x"}}}""", "schema.$defs.b.$anchor", "which another subschema already uses")]
+    [InlineData("""{"$defs": {"a": {"$anchor": "has space"}}}""", "schema.$defs.a.$anchor", "which a reference cannot spell as it is")]
+    [InlineData("""{"$defs": {"a": {"$id": "#a", "$anchor": "b"}}}""", "schema.$defs.a.$id", "names a subschema that $anchor names too")]
     public void TryCompile_Rejects_InvalidSchema(string schemaJson, string path, string message)
     {
         var compiled = EventSchema.TryCompile(schemaJson, out var schema, out var errors);
@@ -287,6 +290,12 @@ public class EventSchemaTests
     [InlineData("""{"$ref": "#/$defs/a", "$defs": {"a": {"type": "object"}}, "required": ["x"]}""", """{}""", "data.x", "is required")]
     [InlineData("""{"allOf": [{"required": ["a"]}, {"properties": {"b": {"type": "string"}}}]}""", """{"a": 1, "b": 2}""", "data.b", "must be of type string")]
     [InlineData("false", """{}""", "data", "is not allowed")]
+    [InlineData("""{"maxLength": 1}""", "\"👍🏽\"", "data", "must be at most 1 characters long")]
+    [InlineData("""{"$id": "audit.json", "$defs": {"s": {"type": "string"}}, "properties": {"x": {"$ref": "audit.json#/$defs/s"}}}""", """{"x": 5}""", "data.x", "must be of type string")]
+    [InlineData("""{"type": "integer"}""", "1e-400", "data", "must be of type integer")]
+    [InlineData("""{"enum": [0, "a"]}""", "1e-30", "data", "is not one of the allowed values")]
+    [InlineData("""{"const": 123456789012345678901234567890}""", "123456789012345678901234567891", "data", "must be 123456789012345678901234567890")]
+    [InlineData("""{"properties": {"0": {"type": "string"}}, "items": {"type": "string"}}""", """{"0": 1}""", "data[\"0\"]", "must be of type string")]
     public void Validate_Reports_Violation(string schemaJson, string dataJson, string path, string message)
     {
         var schema = Compile(schemaJson);
@@ -313,6 +322,9 @@ public class EventSchemaTests
     [InlineData("""{"uniqueItems": true}""", """[1e300, 1.0000000000000000000000000000001e300, 1.00000000000000000000000000000000000001]""")]
     [InlineData("""{"uniqueItems": true}""", """[9007199254740992, 9007199254740993, {"a": 1}, {"a": 1.00000000000000000000000000000001}]""")]
     [InlineData("""{"enum": [1, "a"]}""", "1.0")]
+    [InlineData("""{"const": 1e300}""", "1000e297")]
+    [InlineData("""{"enum": [0]}""", "-0.0")]
+    [InlineData("""{"minLength": 2}""", "\"👍🏽\"")]
     [InlineData("""{"const": {"a": [1, {"b": null}]}}""", """{"a": [1.0, {"b": null}]}""")]
     [InlineData("""{"maxLength": 1}""", "\"😀\"")]
     [InlineData("""{"format": "date-time"}""", "\"2025-06-17T23:00:33.999+01:00\"")]
@@ -379,6 +391,23 @@ public class EventSchemaTests
                 new SchemaViolation("data[\"say \\\"hi\\\"\"]", "is not allowed"),
                 new SchemaViolation("data[\"2nd\"]", "is not allowed"),
                 new SchemaViolation("data.ok_$1", "is not allowed"),
+            ],
+            violations);
+    }
+
+    [Fact]
+    public void Validate_ReportsEachMissingProperty_WhateverItsName()
+    {
+        var schema = Compile("""{"required": ["line\nbreak", "back\\slash", "unit\u001fseparator", "ok"], "dependentRequired": {"ok": ["a b"]}}""");
+
+        var violations = schema.Validate("""{"ok": 1}""");
+
+        Assert.Equal(
+            [
+                new SchemaViolation("data[\"line\\u000abreak\"]", "is required"),
+                new SchemaViolation("data[\"back\\\\slash\"]", "is required"),
+                new SchemaViolation("data[\"unit\\u001fseparator\"]", "is required"),
+                new SchemaViolation("data[\"a b\"]", "is required when ok is present"),
             ],
             violations);
     }

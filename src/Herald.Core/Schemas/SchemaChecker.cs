@@ -1,43 +1,42 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 
 namespace Herald.Core.Schemas;
 
 /// <summary>
-/// Checks a schema document keyword by keyword and builds its <see cref="SchemaNode"/> graph.
-/// Every problem is reported, with its path, so an author can fix a schema in one round trip.
+/// Herald's admission rules for a schema document, checked keyword by keyword before the document
+/// reaches the validator library. Every problem is reported, with its path, so an author can fix a
+/// schema in one round trip.
 /// </summary>
 /// <remarks>
 /// The check stands in for the draft meta-schemas (it rejects exactly the values they would,
 /// for the keywords below) and adds what Herald cannot enforce: references outside the document,
 /// reference cycles, the dynamic-scope keywords. Unknown keywords are annotations, as every draft says.
 /// </remarks>
-internal sealed class SchemaCompiler
+internal sealed class SchemaChecker
 {
     private const int MaxNodes = 10_000;
     private const int MaxErrors = 50;
     private const int InProgress = -1;
     private const string TypeRule = "must be one of array, boolean, integer, null, number, object, string, or an array of them";
 
-    private static readonly Dictionary<string, JsonTypes> TypeNames = new(StringComparer.Ordinal)
+    private static readonly HashSet<string> TypeNames = new(StringComparer.Ordinal)
     {
-        ["array"] = JsonTypes.Array,
-        ["boolean"] = JsonTypes.Boolean,
-        ["integer"] = JsonTypes.Integer,
-        ["null"] = JsonTypes.Null,
-        ["number"] = JsonTypes.Number,
-        ["object"] = JsonTypes.Object,
-        ["string"] = JsonTypes.String,
+        "array", "boolean", "integer", "null", "number", "object", "string",
     };
+
+    private static readonly Uri AnchorBase = new("https://herald.invalid/schema");
 
     private readonly JsonElement _root;
     private readonly List<string> _errors;
     private readonly Dictionary<string, SchemaNode> _byPointer = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SchemaNode> _anchors = new(StringComparer.Ordinal);
     private readonly List<(SchemaNode Node, string Reference, Location At)> _references = [];
+    private readonly List<(string Pointer, string Name)> _idAnchors = [];
     private readonly string? _baseUri;
 
-    private SchemaCompiler(JsonElement root, List<string> errors)
+    private SchemaChecker(JsonElement root, List<string> errors)
     {
         _root = root;
         _errors = errors;
@@ -50,17 +49,24 @@ internal sealed class SchemaCompiler
         }
     }
 
-    /// <returns>The root node, or null when <paramref name="errors"/> says why the schema is refused.</returns>
-    public static SchemaNode? Compile(JsonElement root, List<string> errors)
+    /// <summary>Checks a schema document; true when <paramref name="errors"/> stayed empty.</summary>
+    /// <param name="root">The parsed schema document.</param>
+    /// <param name="errors">Receives each problem as <c>path: message</c>.</param>
+    /// <param name="idAnchors">
+    /// JSON pointers of subschemas named with draft 6/7's <c>"$id": "#name"</c>, which the library's
+    /// 2020-12 keywords know only as <c>$anchor</c>.
+    /// </param>
+    public static bool Check(JsonElement root, List<string> errors, out IReadOnlyList<(string Pointer, string Name)> idAnchors)
     {
-        var compiler = new SchemaCompiler(root, errors);
-        var node = compiler.Walk(root, Location.Root, depth: 0);
-        compiler.ResolveReferences();
+        var checker = new SchemaChecker(root, errors);
+        checker.Walk(root, Location.Root, depth: 0);
+        checker.ResolveReferences();
         if (errors.Count == 0)
         {
-            compiler.CheckInPlaceChains();
+            checker.CheckInPlaceChains();
         }
-        return errors.Count == 0 ? node : null;
+        idAnchors = checker._idAnchors;
+        return errors.Count == 0;
     }
 
     private SchemaNode Walk(JsonElement element, Location at, int depth)
@@ -87,10 +93,7 @@ internal sealed class SchemaCompiler
         switch (element.ValueKind)
         {
             case JsonValueKind.True:
-                node.Always = true;
-                break;
             case JsonValueKind.False:
-                node.Always = false;
                 break;
             case JsonValueKind.Object:
                 ReadKeywords(element, node, at, depth);
@@ -104,9 +107,8 @@ internal sealed class SchemaCompiler
 
     private void ReadKeywords(JsonElement element, SchemaNode node, Location at, int depth)
     {
-        SchemaNode[]? tuple = null;
-        SchemaNode? itemsSchema = null;
-        SchemaNode? additionalItems = null;
+        JsonElement? minimum = null;
+        JsonElement? maximum = null;
         var draft4ExclusiveMinimum = false;
         var draft4ExclusiveMaximum = false;
 
@@ -130,7 +132,13 @@ internal sealed class SchemaCompiler
                     // Drafts 6 and 7 name a subschema with "$id": "#name", as 2019-09's $anchor does.
                     if (Text(value, here) is { } id && id.StartsWith('#') && id.Length > 1)
                     {
+                        if (element.TryGetProperty("$anchor", out _))
+                        {
+                            // The library knows one name per subschema.
+                            Error(here, "names a subschema that $anchor names too; keep only $anchor");
+                        }
                         Anchor(id[1..], node, here);
+                        _idAnchors.Add((at.Pointer, id[1..]));
                     }
                     break;
                 case "$anchor":
@@ -159,36 +167,30 @@ internal sealed class SchemaCompiler
                     }
                     break;
                 case "type":
-                    ReadType(value, node, here);
+                    ReadType(value, here);
                     break;
                 case "enum":
-                    if (value.ValueKind == JsonValueKind.Array)
-                    {
-                        node.Enum = [.. value.EnumerateArray()];
-                    }
-                    else
+                    if (value.ValueKind != JsonValueKind.Array)
                     {
                         Error(here, $"must be an array of the allowed values, not {Describe(value)}");
                     }
                     break;
                 case "const":
-                    node.Const = value;
                     break;
                 case "minimum":
-                    node.Minimum = Number(value, here);
+                    minimum = Number(value, here);
                     break;
                 case "maximum":
-                    node.Maximum = Number(value, here);
+                    maximum = Number(value, here);
                     break;
                 case "exclusiveMinimum":
-                    // Draft 4 spelled it as a boolean that turns minimum exclusive.
                     if (value.ValueKind is JsonValueKind.True or JsonValueKind.False)
                     {
                         draft4ExclusiveMinimum = value.GetBoolean();
                     }
                     else
                     {
-                        node.ExclusiveMinimum = Number(value, here);
+                        Number(value, here);
                     }
                     break;
                 case "exclusiveMaximum":
@@ -198,44 +200,38 @@ internal sealed class SchemaCompiler
                     }
                     else
                     {
-                        node.ExclusiveMaximum = Number(value, here);
+                        Number(value, here);
                     }
                     break;
                 case "multipleOf":
-                    node.MultipleOf = Number(value, here);
-                    if (node.MultipleOf is { Sign: <= 0 })
+                    if (Number(value, here) is { } multipleOf && JsonNumbers.Sign(JsonMarshal.GetRawUtf8Value(multipleOf)) <= 0)
                     {
                         Error(here, "must be greater than 0");
-                        node.MultipleOf = null;
                     }
                     break;
                 case "minLength":
-                    node.MinLength = Count(value, here);
+                    Count(value, here);
                     break;
                 case "maxLength":
-                    node.MaxLength = Count(value, here);
+                    Count(value, here);
                     break;
                 case "pattern":
                     if (Text(value, here) is { } pattern)
                     {
-                        node.Pattern = Pattern(pattern, here);
+                        Pattern(pattern, here);
                     }
                     break;
                 case "format":
-                    if (Text(value, here) is { } format)
-                    {
-                        node.Format = format;
-                        node.FormatCheck = SchemaFormats.Find(format);
-                    }
+                    Text(value, here);
                     break;
                 case "items":
                     if (value.ValueKind == JsonValueKind.Array)
                     {
-                        tuple = Schemas(value, here, depth, allowEmpty: true, "must be a schema or an array of schemas");
+                        Schemas(value, here, depth, allowEmpty: true, "must be a schema or an array of schemas");
                     }
                     else if (value.ValueKind is JsonValueKind.Object or JsonValueKind.True or JsonValueKind.False)
                     {
-                        itemsSchema = Walk(value, here, depth + 1);
+                        Walk(value, here, depth + 1);
                     }
                     else
                     {
@@ -243,49 +239,49 @@ internal sealed class SchemaCompiler
                     }
                     break;
                 case "prefixItems":
-                    node.PrefixItems = Schemas(value, here, depth, allowEmpty: false, "must be a non-empty array of schemas");
+                    Schemas(value, here, depth, allowEmpty: false, "must be a non-empty array of schemas");
                     break;
                 case "additionalItems":
-                    additionalItems = Walk(value, here, depth + 1);
+                    Walk(value, here, depth + 1);
                     break;
                 case "contains":
-                    node.Contains = Walk(value, here, depth + 1);
+                    Walk(value, here, depth + 1);
                     break;
                 case "minContains":
-                    node.MinContains = Count(value, here);
+                    Count(value, here);
                     break;
                 case "maxContains":
-                    node.MaxContains = Count(value, here);
+                    Count(value, here);
                     break;
                 case "minItems":
-                    node.MinItems = Count(value, here);
+                    Count(value, here);
                     break;
                 case "maxItems":
-                    node.MaxItems = Count(value, here);
+                    Count(value, here);
                     break;
                 case "uniqueItems":
-                    node.UniqueItems = Flag(value, here);
+                    Flag(value, here);
                     break;
                 case "properties":
-                    node.Properties = SchemaMap(value, here, depth);
+                    SchemaMap(value, here, depth);
                     break;
                 case "patternProperties":
-                    node.PatternProperties = PatternMap(value, here, depth);
+                    PatternMap(value, here, depth);
                     break;
                 case "additionalProperties":
-                    node.AdditionalProperties = Walk(value, here, depth + 1);
+                    Walk(value, here, depth + 1);
                     break;
                 case "propertyNames":
-                    node.PropertyNames = Walk(value, here, depth + 1);
+                    Walk(value, here, depth + 1);
                     break;
                 case "required":
-                    node.Required = Names(value, here);
+                    Names(value, here);
                     break;
                 case "minProperties":
-                    node.MinProperties = Count(value, here);
+                    Count(value, here);
                     break;
                 case "maxProperties":
-                    node.MaxProperties = Count(value, here);
+                    Count(value, here);
                     break;
                 case "dependentRequired":
                     ReadDependencies(value, node, here, depth, allowSchemas: false);
@@ -338,35 +334,18 @@ internal sealed class SchemaCompiler
             }
         }
 
-        if (tuple is not null)
+        // Draft 4 spelled exclusiveMinimum as a boolean that turns minimum exclusive.
+        if (draft4ExclusiveMinimum && minimum is null)
         {
-            // Array-form items (drafts 4 to 2019-09) is 2020-12's prefixItems; additionalItems then covers the rest.
-            node.PrefixItems ??= tuple;
-            node.Items = additionalItems;
+            Error(at.Child("exclusiveMinimum"), "as a boolean needs a minimum beside it");
         }
-        else
+        if (draft4ExclusiveMaximum && maximum is null)
         {
-            node.Items = itemsSchema;
-        }
-        if (draft4ExclusiveMinimum)
-        {
-            if (node.Minimum is null)
-            {
-                Error(at.Child("exclusiveMinimum"), "as a boolean needs a minimum beside it");
-            }
-            (node.ExclusiveMinimum, node.Minimum) = (node.Minimum, null);
-        }
-        if (draft4ExclusiveMaximum)
-        {
-            if (node.Maximum is null)
-            {
-                Error(at.Child("exclusiveMaximum"), "as a boolean needs a maximum beside it");
-            }
-            (node.ExclusiveMaximum, node.Maximum) = (node.Maximum, null);
+            Error(at.Child("exclusiveMaximum"), "as a boolean needs a maximum beside it");
         }
     }
 
-    private void ReadType(JsonElement value, SchemaNode node, Location at)
+    private void ReadType(JsonElement value, Location at)
     {
         string[] names;
         if (value.ValueKind == JsonValueKind.String)
@@ -384,10 +363,9 @@ internal sealed class SchemaCompiler
             return;
         }
 
-        var types = JsonTypes.None;
         foreach (var name in names)
         {
-            if (!TypeNames.TryGetValue(name, out var type))
+            if (!TypeNames.Contains(name))
             {
                 Error(at, $"{TypeRule}; \"{JsonValues.Truncate(name)}\" is not a type");
                 return;
@@ -397,10 +375,7 @@ internal sealed class SchemaCompiler
                 Error(at, $"lists \"{name}\" more than once");
                 return;
             }
-            types |= type;
         }
-        node.Types = types;
-        node.TypeNames = names.Length == 1 ? names[0] : string.Join(", ", names[..^1]) + " or " + names[^1];
     }
 
     private void ReadDependencies(JsonElement value, SchemaNode node, Location at, int depth, bool allowSchemas)
@@ -418,10 +393,7 @@ internal sealed class SchemaCompiler
             var here = at.Child(dependency.Name);
             if (dependency.Value.ValueKind == JsonValueKind.Array)
             {
-                if (Names(dependency.Value, here) is { } names)
-                {
-                    (node.DependentRequired ??= new(StringComparer.Ordinal))[dependency.Name] = names;
-                }
+                Names(dependency.Value, here);
             }
             else if (allowSchemas)
             {
@@ -529,11 +501,11 @@ internal sealed class SchemaCompiler
         return false;
     }
 
-    private SchemaNumber? Number(JsonElement value, Location at)
+    private JsonElement? Number(JsonElement value, Location at)
     {
         if (value.ValueKind == JsonValueKind.Number)
         {
-            return SchemaNumber.From(value);
+            return value;
         }
         Error(at, $"must be a number, not {Describe(value)}");
         return null;
@@ -552,6 +524,12 @@ internal sealed class SchemaCompiler
 
     private void Anchor(string name, SchemaNode node, Location at)
     {
+        if (new Uri(AnchorBase, "#" + name).Fragment != "#" + name)
+        {
+            // References are resolved as URIs, where such a name arrives escaped and matches nothing.
+            Error(at, $"names \"{JsonValues.Truncate(name)}\", which a reference cannot spell as it is; use letters, digits, \"-\", \"_\" and \".\"");
+            return;
+        }
         if (!_anchors.TryAdd(name, node))
         {
             Error(at, $"names \"{JsonValues.Truncate(name)}\", which another subschema already uses");
