@@ -16,7 +16,7 @@ public sealed class KeyAuthenticator(HeraldStore store, TimeProvider time)
     private readonly ConcurrentDictionary<string, (ApiKey Key, DateTimeOffset Until)> _cache = new();
     private readonly ConcurrentDictionary<string, DateTimeOffset> _uses = new();
 
-    public Caller? Authenticate(string token)
+    public async ValueTask<Caller?> AuthenticateAsync(string token)
     {
         if (token.Length is < 8 or > 512)
         {
@@ -32,7 +32,7 @@ public sealed class KeyAuthenticator(HeraldStore store, TimeProvider time)
         }
         else
         {
-            key = store.FindKeyByHash(hash);
+            key = await store.FindKeyByHashAsync(hash);
             if (key is null)
             {
                 _cache.TryRemove(cacheKey, out _);
@@ -119,7 +119,7 @@ public static class AuthExtensions
             Caller? caller = null;
             if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
             {
-                caller = authenticator.Authenticate(header["Bearer ".Length..].Trim());
+                caller = await authenticator.AuthenticateAsync(header["Bearer ".Length..].Trim());
             }
             if (caller is null)
             {

@@ -19,13 +19,13 @@ public sealed class EventTypeCatalog(HeraldStore store)
 
     public sealed record Entry(EventType? Type, EventSchema? Schema);
 
-    public Entry Find(string orgId, string name)
+    public async ValueTask<Entry> FindAsync(string orgId, string name)
     {
         if (_cache.TryGetValue((orgId, name), out var entry))
         {
             return entry;
         }
-        var type = store.GetEventType(orgId, name);
+        var type = await store.GetEventTypeAsync(orgId, name);
         EventSchema? schema = null;
         if (type?.SchemaJson is { } json)
         {
@@ -130,7 +130,7 @@ public static class EventTypesApi
         return (description, schema);
     }
 
-    private static IResult List(HttpContext context, HeraldStore store)
+    private static async Task<IResult> List(HttpContext context, HeraldStore store)
     {
         var errors = new ValidationErrors();
         var p = Paging.Read(context.Request, errors);
@@ -138,11 +138,11 @@ public static class EventTypesApi
         {
             return Problems.Validation(errors);
         }
-        return ApiJson.Ok(Paging.Page(store.ListEventTypes(context.Caller().OrgId, p.Cursor, p.Limit), t => EventTypeResource.From(t)));
+        return ApiJson.Ok(Paging.Page(await store.ListEventTypesAsync(context.Caller().OrgId, p.Cursor, p.Limit), t => EventTypeResource.From(t)));
     }
 
-    private static IResult Get(HttpContext context, string name, HeraldStore store) =>
-        store.GetEventType(context.Caller().OrgId, name) is { } type
+    private static async Task<IResult> Get(HttpContext context, string name, HeraldStore store) =>
+        await store.GetEventTypeAsync(context.Caller().OrgId, name) is { } type
             ? ApiJson.Ok(EventTypeResource.From(type))
             : Problems.Status(404, "Not Found", $"No event type named '{name}' is catalogued in your organization.");
 

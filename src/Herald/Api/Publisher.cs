@@ -68,7 +68,7 @@ public sealed class Publisher(
         // Only an idempotent request is compared with an earlier one; the others need no hash.
         byte[] bodyHash = idempotencyKey is null ? [] : SHA256.HashData(raw!);
         var now = time.GetUtcNow();
-        if (idempotencyKey is not null && store.FindIdempotency(caller.OrgId, idempotencyKey, now - options.IdempotencyWindow) is { } earlier)
+        if (idempotencyKey is not null && await store.FindIdempotencyAsync(caller.OrgId, idempotencyKey, now - options.IdempotencyWindow) is { } earlier)
         {
             return Replay(earlier, bodyHash);
         }
@@ -81,12 +81,12 @@ public sealed class Publisher(
         using (body)
         {
             var errors = new ValidationErrors();
-            var evt = ReadEvent(body!, caller.OrgId, now, errors, out var targets);
+            var (evt, targets) = await ReadEventAsync(body!, caller.OrgId, now, errors);
             if (evt is null)
             {
                 return Problems.Validation(errors);
             }
-            var matched = Match(evt, targets, errors);
+            var matched = await MatchAsync(evt, targets, errors);
             if (errors.Any)
             {
                 return Problems.Validation(errors);
@@ -107,7 +107,7 @@ public sealed class Publisher(
             {
                 // Another process sharing the database stored the same key a moment earlier: answer as
                 // a repeat of that request (or, if it has not committed yet, as one still in progress).
-                return store.FindIdempotency(caller.OrgId, record.Key, now - options.IdempotencyWindow) is { } stored
+                return await store.FindIdempotencyAsync(caller.OrgId, record.Key, now - options.IdempotencyWindow) is { } stored
                     ? Replay(stored, bodyHash)
                     : Problems.Conflict("A request with this Idempotency-Key is still being processed; retry when it has finished.");
             }
@@ -133,10 +133,10 @@ public sealed class Publisher(
         return new StoredJsonResult(earlier.Status, earlier.Response, replayed: true);
     }
 
-    private HeraldEvent? ReadEvent(JsonBody body, string orgId, DateTimeOffset now, ValidationErrors errors, out List<string>? targets)
+    private async Task<(HeraldEvent? Event, List<string>? Targets)> ReadEventAsync(JsonBody body, string orgId, DateTimeOffset now, ValidationErrors errors)
     {
         var r = new ObjectReader(body.Object, "", errors, Fields);
-        targets = null;
+        List<string>? targets = null;
         var type = r.String("type", required: true, maxLength: EventTypeMatcher.MaxLength, allowEmpty: false);
         if (type is not null)
         {
@@ -197,7 +197,7 @@ public sealed class Publisher(
         }
         if (type is not null && data is not null && !errors.Any)
         {
-            var entry = eventTypes.Find(orgId, type);
+            var entry = await eventTypes.FindAsync(orgId, type);
             if (entry.Schema is { } schema)
             {
                 foreach (var violation in schema.Validate(dataElement.GetRawText()))
@@ -208,15 +208,15 @@ public sealed class Publisher(
         }
         if (errors.Any || type is null || data is null)
         {
-            return null;
+            return (null, targets);
         }
         now = Times.Truncate(now);
-        return new HeraldEvent(Ids.New(Ids.Event, now), orgId, type, resource, triggeredBy, occurredAt, now, data);
+        return (new HeraldEvent(Ids.New(Ids.Event, now), orgId, type, resource, triggeredBy, occurredAt, now, data), targets);
     }
 
-    private List<Endpoint> Match(HeraldEvent evt, List<string>? targets, ValidationErrors errors)
+    private async Task<List<Endpoint>> MatchAsync(HeraldEvent evt, List<string>? targets, ValidationErrors errors)
     {
-        var all = endpoints.ForOrg(evt.OrgId);
+        var all = await endpoints.ForOrgAsync(evt.OrgId);
         if (targets is null)
         {
             return Fanout.Match(all, evt);

@@ -41,7 +41,7 @@ public static class DashboardRoutes
         var box = services.GetRequiredService<SecretBox>();
         var time = services.GetRequiredService<TimeProvider>();
         var session = DashboardSession.Read(context, box, time.GetUtcNow());
-        var caller = session?.Key is { } key ? services.GetRequiredService<KeyAuthenticator>().Authenticate(key) : null;
+        var caller = session?.Key is { } key ? await services.GetRequiredService<KeyAuthenticator>().AuthenticateAsync(key) : null;
         var isPost = HttpMethods.IsPost(context.Request.Method);
         if (caller is null)
         {
@@ -71,10 +71,10 @@ public static class DashboardRoutes
         return await next(invocation);
     }
 
-    private static IResult SignInPage(HttpContext context, SecretBox box, TimeProvider time, string? next)
+    private static async Task<IResult> SignInPage(HttpContext context, SecretBox box, TimeProvider time, string? next)
     {
         var session = DashboardSession.Read(context, box, time.GetUtcNow());
-        if (session?.Key is { } key && context.RequestServices.GetRequiredService<KeyAuthenticator>().Authenticate(key) is not null)
+        if (session?.Key is { } key && await context.RequestServices.GetRequiredService<KeyAuthenticator>().AuthenticateAsync(key) is not null)
         {
             return Results.Redirect(LocalPath(next));
         }
@@ -116,7 +116,7 @@ public static class DashboardRoutes
             return SignInForm(context, box, time, next, "could not be checked: the sign-in form had expired or your browser did not send its cookie. Try again.", 403);
         }
         var key = form["key"].ToString().Trim();
-        var caller = key.Length == 0 ? null : authenticator.Authenticate(key);
+        var caller = key.Length == 0 ? null : await authenticator.AuthenticateAsync(key);
         if (caller is null)
         {
             return SignInForm(context, box, time, next, key.Length == 0 ? "is required" : "is not valid (it may have been deleted)", 401);

@@ -292,7 +292,7 @@ public static class HeraldServer
             await store.EnsureKeyAsync(org.Id, "bootstrap", ApiKeys.Hash(options.AdminKey));
             return;
         }
-        if (store.AnyOperatorKey())
+        if (await store.AnyOperatorKeyAsync())
         {
             return;
         }
