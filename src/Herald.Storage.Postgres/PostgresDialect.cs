@@ -18,7 +18,7 @@ internal sealed class PostgresDialect : IDialect
     public bool BatchesStatements => true;
 
     // A transaction spends most of its time on round trips to the server: several run at once.
-    public int WriterLanes => 4;
+    public int WriterLanes => 2;
 
     public string ClaimSql { get; } = Claims.ReturningRows(Claims.Statement(" FOR UPDATE SKIP LOCKED"));
 
@@ -41,6 +41,19 @@ internal sealed class PostgresDialect : IDialect
     public void Notify(DbConnection connection, DbTransaction transaction, string message) =>
         _pending.GetOrCreateValue(transaction).Add(message);
 
+    private const string NotifySql = $"SELECT pg_notify('{StoreNotifications.Channel}', m) FROM unnest(@messages) AS m";
+
+    public void NotifyInBatch(DbBatch batch, IReadOnlyCollection<string> messages)
+    {
+        var command = batch.CreateBatchCommand();
+        command.CommandText = NotifySql;
+        var p = command.CreateParameter();
+        p.ParameterName = "@messages";
+        p.Value = messages.ToArray();
+        command.Parameters.Add(p);
+        batch.BatchCommands.Add(command);
+    }
+
     public ValueTask BeforeCommitAsync(DbConnection connection, DbTransaction transaction)
     {
         if (!_pending.TryGetValue(transaction, out var messages))
@@ -51,7 +64,7 @@ internal sealed class PostgresDialect : IDialect
         return Send(connection, transaction, messages);
 
         static async ValueTask Send(DbConnection connection, DbTransaction transaction, HashSet<string> messages) =>
-            await connection.ExecuteAsync(transaction, $"SELECT pg_notify('{StoreNotifications.Channel}', m) FROM unnest(@messages) AS m", ("@messages", messages.ToArray()));
+            await connection.ExecuteAsync(transaction, NotifySql, ("@messages", messages.ToArray()));
     }
 
     // The server processes of this process's writer connections: what they notify, the listener

@@ -37,6 +37,10 @@ internal sealed class SqliteDialect : IDialect
     {
     }
 
+    public void NotifyInBatch(DbBatch batch, IReadOnlyCollection<string> messages)
+    {
+    }
+
     public ValueTask BeforeCommitAsync(DbConnection connection, DbTransaction transaction) => ValueTask.CompletedTask;
 
     public void WriterConnection(DbConnection connection, bool opened)

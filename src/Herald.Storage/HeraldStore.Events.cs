@@ -33,11 +33,8 @@ public sealed partial class HeraldStore
             ? await WriteAsync(new StatementWrite<PublishOutcome>(
                 EventWithDeliveriesInsertStatements(newEvent.Deliveries.Count), EventWithDeliveriesInsertSql(newEvent.Deliveries.Count),
                 EventInsertArgs(newEvent, 0, newEvent.Deliveries.Count), null,
-                (c, t, _) =>
-                {
-                    Notify(c, t, StoreNotifications.Work);
-                    return ValueTask.FromResult(new PublishOutcome(null));
-                }))
+                (_, _, _) => ValueTask.FromResult(new PublishOutcome(null)),
+                StoreNotifications.Work))
             : await WriteAsync((c, t) => PublishAsync(c, t, newEvent, idempotency, idempotencyNotBefore));
         if (outcome.Existing is null)
         {

@@ -46,7 +46,16 @@ internal sealed class BatchWriter : IAsyncDisposable
     /// those of the other such writes of the transaction where the dialect can (<see cref="IDialect.BatchesStatements"/>);
     /// the task completes only after that transaction committed.
     /// </summary>
-    public Task<T> WriteAsync<T>(StatementWrite<T> write) => Enqueue(new Job<T>(write.RunAsync) { Statements = write });
+    public Task<T> WriteAsync<T>(StatementWrite<T> write) => Enqueue(new Job<T>(async (connection, transaction) =>
+    {
+        var result = await write.RunAsync(connection, transaction).ConfigureAwait(false);
+        if (write.Notification is { } message)
+        {
+            _dialect.Notify(connection, transaction, message);
+        }
+        return result;
+    })
+    { Statements = write });
 
     private Task<T> Enqueue<T>(Job<T> entry)
     {
@@ -151,8 +160,13 @@ internal sealed class BatchWriter : IAsyncDisposable
             }
             await using var dbBatch = connection.CreateBatch();
             dbBatch.Transaction = transaction;
+            HashSet<string>? messages = null;
             foreach (var job in batch)
             {
+                if (job.Statements?.Notification is { } message)
+                {
+                    (messages ??= new(StringComparer.Ordinal)).Add(message);
+                }
                 if (job.Statements is { } statements)
                 {
                     foreach (var (sql, args) in statements.Commands())
@@ -170,32 +184,42 @@ internal sealed class BatchWriter : IAsyncDisposable
                     }
                 }
             }
+            if (messages is not null)
+            {
+                // What these writes tell the other processes rides in the same round trip, last.
+                _writer._dialect.NotifyInBatch(dbBatch, messages);
+            }
             try
             {
                 await using var reader = await dbBatch.ExecuteReaderAsync().ConfigureAwait(false);
-                var first = true;
+                // Only the writes' reading statements (a SELECT last) return columns, in the order
+                // they were added; statements that return none are skipped, whether or not the
+                // provider shows them as results of their own.
+                var current = true;
                 foreach (var job in batch)
                 {
                     if (job.Statements is not { } statements)
                     {
                         continue;
                     }
-                    for (var i = 0; i < statements.Count; i++)
+                    if (!statements.Reads)
                     {
-                        // One result per batch command, in order, rows or not.
-                        if (!first)
-                        {
-                            await reader.NextResultAsync().ConfigureAwait(false);
-                        }
-                        first = false;
-                        if (i == statements.Count - 1)
-                        {
-                            job.Read(reader.FieldCount > 0 && await reader.ReadAsync().ConfigureAwait(false) ? reader : null);
-                        }
+                        job.Read(null);
+                        continue;
                     }
+                    while (current && reader.FieldCount == 0)
+                    {
+                        current = await reader.NextResultAsync().ConfigureAwait(false);
+                    }
+                    if (!current)
+                    {
+                        throw new InvalidOperationException("The batch returned fewer results than it has reading statements.");
+                    }
+                    job.Read(await reader.ReadAsync().ConfigureAwait(false) ? reader : null);
+                    current = await reader.NextResultAsync().ConfigureAwait(false);
                 }
             }
-            catch (Exception e) when (e is DbException or InvalidOperationException)
+            catch (Exception e) when (e is not OutOfMemoryException)
             {
                 if (_writer._dialect.IsTransient(e))
                 {
@@ -396,6 +420,12 @@ internal interface IStatementWrite
     /// <summary>How many statements <see cref="Commands"/> has.</summary>
     int Count { get; }
 
+    /// <summary>True when the last statement is a SELECT whose first row the write takes.</summary>
+    bool Reads { get; }
+
+    /// <summary>What the write tells the other processes when its transaction commits (a <see cref="StoreNotifications"/> message), if anything.</summary>
+    string? Notification { get; }
+
     void Read(DbDataReader? row);
 }
 
@@ -410,11 +440,16 @@ internal sealed class StatementWrite<T>(
     string joined,
     (string Name, object? Value)[] args,
     Func<DbDataReader, object?>? read,
-    Func<DbConnection, DbTransaction, object?, ValueTask<T>> finish) : IStatementWrite
+    Func<DbConnection, DbTransaction, object?, ValueTask<T>> finish,
+    string? notification = null) : IStatementWrite
 {
     private object? _row;
 
+    public string? Notification => notification;
+
     public int Count => statements.Length;
+
+    public bool Reads => read is not null;
 
     public IEnumerable<(string Sql, IEnumerable<(string Name, object? Value)> Args)> Commands() =>
         statements.Select(sql => (sql, args.Where(a => Names(sql, a.Name))));

@@ -52,6 +52,9 @@ internal interface IDialect
     /// </summary>
     void Notify(DbConnection connection, DbTransaction transaction, string message);
 
+    /// <summary>Adds to <paramref name="batch"/> a command that tells the other processes <paramref name="messages"/> when the transaction commits.</summary>
+    void NotifyInBatch(DbBatch batch, IReadOnlyCollection<string> messages);
+
     /// <summary>Sends what <see cref="Notify"/> gathered in the transaction, each message once, just before it commits.</summary>
     ValueTask BeforeCommitAsync(DbConnection connection, DbTransaction transaction);
 

@@ -277,6 +277,47 @@ public abstract class StoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task CompletionsCommittedTogether_EachDecideFromTheirOwnEndpoint()
+    {
+        // Regression: on PostgreSQL the completions of one group commit reach the server in one batch,
+        // and each must decide from its own endpoint's row, not from a neighbour's in the batch.
+        var policy = new HealthPolicy(FailureThreshold: 2, ProbeInterval: TimeSpan.FromSeconds(30), AutoDisableAfter: TimeSpan.FromDays(5));
+        var endpoints = new List<(string Org, StoredEndpoint Endpoint)>();
+        for (var i = 0; i < 8; i++)
+        {
+            endpoints.Add(await OrgWithEndpointAsync());
+        }
+        foreach (var (org, endpoint) in endpoints)
+        {
+            for (var n = 0; n < 3; n++)
+            {
+                await Store.PublishAsync(Event(org, endpoint.Id), null, Clock.GetUtcNow());
+            }
+        }
+        var orgs = endpoints.Select(e => e.Org).ToHashSet();
+        var claimed = new List<ClaimedDelivery>();
+        for (var round = 0; round < 10 && claimed.Count < 24; round++)
+        {
+            claimed.AddRange((await Store.ClaimDueAsync(100, TimeSpan.FromSeconds(30))).Where(c => orgs.Contains(c.OrgId)));
+        }
+        Assert.Equal(24, claimed.Count);
+        var byEndpoint = claimed.GroupBy(c => c.EndpointId).ToDictionary(g => g.Key, g => g.OrderBy(c => c.Id, StringComparer.Ordinal).ToList());
+
+        // Every other endpoint has failed once: its row is not clean.
+        for (var i = 0; i < endpoints.Count; i += 2)
+        {
+            Assert.Equal(HealthChange.None, await Store.CompleteAsync(Failure(byEndpoint[endpoints[i].Endpoint.Id][0], Clock.GetUtcNow(), policy)));
+        }
+        // All succeed at once (one group commit, as the writer gathers them): each success clears its own endpoint's failures…
+        await Task.WhenAll(endpoints.Select(e => Store.CompleteAsync(Success(byEndpoint[e.Endpoint.Id][1], Clock.GetUtcNow(), policy))));
+        // …so one more failure opens no circuit; a failure still counted from before the success would.
+        foreach (var (_, endpoint) in endpoints)
+        {
+            Assert.Equal(HealthChange.None, await Store.CompleteAsync(Failure(byEndpoint[endpoint.Id][2], Clock.GetUtcNow(), policy)));
+        }
+    }
+
+    [Fact]
     public async Task AGoneEndpoint_IsDisabled_AndItsNotificationStoredInTheSameTransaction()
     {
         var policy = new HealthPolicy(10, TimeSpan.FromMinutes(1), TimeSpan.FromDays(5));
