@@ -14,10 +14,15 @@ internal sealed class PostgresDialect : IDialect
 
     public bool OwnsDatabaseAlone => false;
 
-    // A transaction spends most of its time on round trips to the server: several run at once.
-    public int WriterLanes => 4;
+    // The publishes and completions of a transaction reach the server in one round trip.
+    public bool BatchesStatements => true;
 
-    public string ClaimSql { get; } = Claims.Statement(" FOR UPDATE SKIP LOCKED");
+    // A transaction spends most of its time on round trips to the server: several run at once.
+    public int WriterLanes => 2;
+
+    public string ClaimSql { get; } = Claims.ReturningRows(Claims.Statement(" FOR UPDATE SKIP LOCKED"));
+
+    public bool ClaimReturnsRows => true;
 
     public string PendingByEndpointIndex => "";
 
@@ -36,14 +41,56 @@ internal sealed class PostgresDialect : IDialect
     public void Notify(DbConnection connection, DbTransaction transaction, string message) =>
         _pending.GetOrCreateValue(transaction).Add(message);
 
-    public void BeforeCommit(DbConnection connection, DbTransaction transaction)
+    private const string NotifySql = $"SELECT pg_notify('{StoreNotifications.Channel}', m) FROM unnest(@messages) AS m";
+
+    public void NotifyInBatch(DbBatch batch, IReadOnlyCollection<string> messages)
     {
-        if (_pending.TryGetValue(transaction, out var messages))
+        var command = batch.CreateBatchCommand();
+        command.CommandText = NotifySql;
+        var p = command.CreateParameter();
+        p.ParameterName = "@messages";
+        p.Value = messages.ToArray();
+        command.Parameters.Add(p);
+        batch.BatchCommands.Add(command);
+    }
+
+    public ValueTask BeforeCommitAsync(DbConnection connection, DbTransaction transaction)
+    {
+        if (!_pending.TryGetValue(transaction, out var messages))
         {
-            _pending.Remove(transaction);
-            connection.Execute(transaction, $"SELECT pg_notify('{StoreNotifications.Channel}', m) FROM unnest(@messages) AS m", ("@messages", messages.ToArray()));
+            return ValueTask.CompletedTask;
+        }
+        _pending.Remove(transaction);
+        return Send(connection, transaction, messages);
+
+        static async ValueTask Send(DbConnection connection, DbTransaction transaction, HashSet<string> messages) =>
+            await connection.ExecuteAsync(transaction, NotifySql, ("@messages", messages.ToArray()));
+    }
+
+    // The server processes of this process's writer connections: what they notify, the listener
+    // hears too, and this process has already acted on (a publish wakes its own dispatcher, a
+    // change drops its own caches). Hearing it again would only make every dispatcher of the
+    // process read the database once more per transaction.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, byte> _ownBackends = new();
+
+    public void WriterConnection(DbConnection connection, bool opened)
+    {
+        if (connection is not NpgsqlConnection { ProcessID: var pid and > 0 })
+        {
+            return;
+        }
+        if (opened)
+        {
+            _ownBackends[pid] = 0;
+        }
+        else
+        {
+            _ownBackends.TryRemove(pid, out _);
         }
     }
+
+    /// <summary>True when a notification came from one of this process's writer connections.</summary>
+    public bool IsOwnBackend(int processId) => _ownBackends.ContainsKey(processId);
 
     public bool IsTransient(Exception error) => error switch
     {

@@ -2,8 +2,11 @@ using Npgsql;
 
 namespace Herald.Storage.Postgres;
 
-/// <summary>One dedicated connection that LISTENs for what other processes say, reconnecting when it drops.</summary>
-internal sealed class PostgresListener(string connectionString)
+/// <summary>
+/// One dedicated connection that LISTENs for what other processes say, reconnecting when it drops.
+/// What this process's own writers said (<paramref name="isOwn"/>, by server process id) is not passed on.
+/// </summary>
+internal sealed class PostgresListener(string connectionString, Func<int, bool> isOwn)
 {
     private static readonly TimeSpan Reconnect = TimeSpan.FromSeconds(1);
 
@@ -16,7 +19,13 @@ internal sealed class PostgresListener(string connectionString)
             {
                 await using var connection = new NpgsqlConnection(builder.ConnectionString);
                 await connection.OpenAsync(cancellationToken);
-                connection.Notification += (_, e) => onMessage(e.Payload);
+                connection.Notification += (_, e) =>
+                {
+                    if (!isOwn(e.PID))
+                    {
+                        onMessage(e.Payload);
+                    }
+                };
                 await using (var listen = new NpgsqlCommand($"LISTEN {StoreNotifications.Channel}", connection))
                 {
                     await listen.ExecuteNonQueryAsync(cancellationToken);

@@ -20,10 +20,19 @@ public static class PostgresStoreFactory
     public static async Task<HeraldStore> OpenAsync(string database, TimeProvider time)
     {
         var builder = PostgresConnectionString.Parse(database);
-        var dataSource = new NpgsqlDataSourceBuilder(builder.ConnectionString).Build();
+        // The same few statements run thousands of times a second (publish, claim, completion):
+        // prepared once per connection, the server parses and plans them once, not at every run.
+        // A connection string that sets Max Auto Prepare keeps its own choice.
+        var pooled = new NpgsqlConnectionStringBuilder(builder.ConnectionString);
+        if (pooled.MaxAutoPrepare == 0)
+        {
+            pooled.MaxAutoPrepare = 64;
+            pooled.AutoPrepareMinUsages = 2;
+        }
+        var dataSource = new NpgsqlDataSourceBuilder(pooled.ConnectionString).Build();
         var dialect = new PostgresDialect();
-        var listener = new PostgresListener(builder.ConnectionString);
-        var store = new HeraldStore(dataSource.OpenConnection, dialect, time, listener.ListenAsync, dataSource);
+        var listener = new PostgresListener(builder.ConnectionString, dialect.IsOwnBackend);
+        var store = new HeraldStore(async () => await dataSource.OpenConnectionAsync(), dialect, time, listener.ListenAsync, dataSource);
         try
         {
             // Unreachable or refusing: say so at once rather than after the writer's retries.

@@ -13,10 +13,16 @@ internal sealed class SqliteDialect : IDialect
 
     public bool OwnsDatabaseAlone => true;
 
+    // In process: a statement costs no round trip, there is nothing to batch.
+    public bool BatchesStatements => false;
+
     // SQLite lets one writer in at a time: a second lane would only wait for the lock.
     public int WriterLanes => 1;
 
     public string ClaimSql { get; } = Claims.Statement("");
+
+    // SQLite has no UPDATE inside WITH; reading the claimed rows after is no round trip there.
+    public bool ClaimReturnsRows => false;
 
     public string PendingByEndpointIndex => " INDEXED BY deliveries_pending_by_endpoint";
 
@@ -31,7 +37,13 @@ internal sealed class SqliteDialect : IDialect
     {
     }
 
-    public void BeforeCommit(DbConnection connection, DbTransaction transaction)
+    public void NotifyInBatch(DbBatch batch, IReadOnlyCollection<string> messages)
+    {
+    }
+
+    public ValueTask BeforeCommitAsync(DbConnection connection, DbTransaction transaction) => ValueTask.CompletedTask;
+
+    public void WriterConnection(DbConnection connection, bool opened)
     {
     }
 

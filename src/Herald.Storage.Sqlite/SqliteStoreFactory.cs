@@ -43,7 +43,10 @@ public static class SqliteStoreFactory
             return connection;
         }
 
-        var store = new HeraldStore(Open, SqliteDialect.Instance, time);
+        // Microsoft.Data.Sqlite's async methods run synchronously: the storage helpers call the
+        // synchronous ones directly and spare every statement the async machinery.
+        Sql.RegisterSynchronous<SqliteConnection>();
+        var store = new HeraldStore(() => new ValueTask<DbConnection>(Open()), SqliteDialect.Instance, time);
         await store.MigrateAsync();
         return store;
     }

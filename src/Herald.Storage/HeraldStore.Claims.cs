@@ -17,13 +17,18 @@ public sealed partial class HeraldStore
     // the reading never takes more than a tenth of the time, however many endpoints there are.
     private static readonly TimeSpan PendingListMinAge = TimeSpan.FromMilliseconds(25);
 
-    private readonly Lock _pendingGate = new();
+    private readonly SemaphoreSlim _pendingGate = new(1, 1);
     private PendingEndpoint[] _pending = [];
     private Dictionary<string, long?> _pendingDue = [];
     private long _pendingListedAt;
     private TimeSpan _pendingReadTook;
     private volatile bool _pendingStale = true;
     private long _claimTurn;
+    // When (store clock, ms) expired leases were last looked for: a shared database's claims look at
+    // most once a second, not in every claim (a lease lasts tens of seconds; NextDue wakes a
+    // dispatcher when one expires).
+    private long _leasesCheckedAt;
+    private static readonly long LeaseCheckEveryMs = 1_000;
     private string? _pendingEndpointsSql;
     private readonly string?[] _perEndpointClaimSql = new string?[MaxClaimArms + 1];
 
@@ -40,22 +45,23 @@ public sealed partial class HeraldStore
     /// oldest due work of anyone. Organizations in <paramref name="skipOrgs"/> get nothing (they
     /// hold their fair share of the workers already).
     /// </summary>
-    public Task<IReadOnlyList<ClaimedDelivery>> ClaimDueAsync(int limit, TimeSpan grace, IReadOnlySet<string>? skipOrgs = null)
+    public async Task<IReadOnlyList<ClaimedDelivery>> ClaimDueAsync(int limit, TimeSpan grace, IReadOnlySet<string>? skipOrgs = null)
     {
-        var (listed, listedDue) = PendingEndpoints();
+        var (listed, listedDue) = await PendingEndpointsAsync();
         var turn = Interlocked.Increment(ref _claimTurn);
         var skipping = skipOrgs is { Count: > 0 };
         if (skipping && _dialect.OwnsDatabaseAlone && !listed.Any(e => e.DueAt <= Now && !skipOrgs!.Contains(e.OrgId)))
         {
             // Nothing another organization could have: no write transaction for nothing (this
             // claim runs whenever a worker frees while every worker is taken).
-            return Task.FromResult<IReadOnlyList<ClaimedDelivery>>([]);
+            return [];
         }
-        return WriteAsync<IReadOnlyList<ClaimedDelivery>>((c, t) =>
+        return await WriteAsync<IReadOnlyList<ClaimedDelivery>>(async (c, t) =>
         {
             var now = Now;
             if (!_dialect.OwnsDatabaseAlone
-                && c.Execute(t, """
+                && LeasesDueForCheck(now)
+                && await c.ExecuteAsync(t, """
                     UPDATE deliveries SET status = 'pending', lease_until = NULL, next_attempt_at = COALESCE(next_attempt_at, @now), updated_at = @now
                     WHERE status = 'delivering' AND lease_until < @now
                     """, ("@now", now)) > 0)
@@ -70,6 +76,7 @@ public sealed partial class HeraldStore
             // statement below is the same claim in one statement less.
             var quotas = due.Count > 1 || skipping ? FairShares.Split(due, limit, turn, MaxClaimArms) : [];
             var ids = new List<string>(limit);
+            var loaded = new List<ClaimedDelivery>();
             if (quotas.Count > 0)
             {
                 var args = new (string, object?)[3 + quotas.Count * 2];
@@ -81,20 +88,38 @@ public sealed partial class HeraldStore
                     args[3 + i * 2] = ($"@e{i}", quotas[i].EndpointId);
                     args[4 + i * 2] = ($"@q{i}", quotas[i].Quota);
                 }
-                ids.AddRange(c.Query(t, PerEndpointClaimSql(quotas.Count), r => r.GetString(0), args));
+                if (_dialect.ClaimReturnsRows)
+                {
+                    loaded.AddRange(await c.QueryAsync(t, PerEndpointClaimSql(quotas.Count), MapClaimedPending, args));
+                    ids.AddRange(loaded.Select(d => d.Id));
+                }
+                else
+                {
+                    ids.AddRange(await c.QueryAsync(t, PerEndpointClaimSql(quotas.Count), r => r.GetString(0), args));
+                }
             }
             // Skipped organizations' work must stay put, and finding the others' past a backlog
             // would cost a scan of it: with organizations to skip, the listed endpoints are all.
             if (ids.Count < limit && !skipping)
             {
-                ids.AddRange(c.Query(t, _dialect.ClaimSql, r => r.GetString(0),
-                    ("@now", now), ("@grace", (long)grace.TotalMilliseconds), ("@timeout", LongestTimeoutMs), ("@limit", limit - ids.Count)));
+                (string, object?)[] args = [("@now", now), ("@grace", (long)grace.TotalMilliseconds), ("@timeout", LongestTimeoutMs), ("@limit", limit - ids.Count)];
+                if (_dialect.ClaimReturnsRows)
+                {
+                    var more = await c.QueryAsync(t, _dialect.ClaimSql, MapClaimedPending, args);
+                    loaded.AddRange(more);
+                    ids.AddRange(more.Select(d => d.Id));
+                }
+                else
+                {
+                    ids.AddRange(await c.QueryAsync(t, _dialect.ClaimSql, r => r.GetString(0), args));
+                }
             }
             if (ids.Count == 0)
             {
                 return [];
             }
-            var claimed = LoadClaimed(c, t, ids, DeliveryStatus.Pending);
+            // PostgreSQL's claims return the deliveries with their events (one round trip); SQLite's return ids.
+            var claimed = _dialect.ClaimReturnsRows ? loaded : await LoadClaimedAsync(c, t, ids, DeliveryStatus.Pending);
             if (claimed.Any(d => !listedDue.ContainsKey(d.EndpointId)))
             {
                 // Due work of an endpoint the list does not have: it is out of date.
@@ -104,8 +129,16 @@ public sealed partial class HeraldStore
         });
     }
 
+    private bool LeasesDueForCheck(long now)
+    {
+        var last = Interlocked.Read(ref _leasesCheckedAt);
+        return now - last >= LeaseCheckEveryMs && Interlocked.CompareExchange(ref _leasesCheckedAt, now, last) == last;
+    }
+
     private string PerEndpointClaimSql(int endpoints) =>
-        _perEndpointClaimSql[endpoints] ??= Claims.PerEndpointStatement(endpoints, _dialect.ForUpdateSkipLocked, _dialect.PendingByEndpointIndex);
+        _perEndpointClaimSql[endpoints] ??= _dialect.ClaimReturnsRows
+            ? Claims.ReturningRows(Claims.PerEndpointStatement(endpoints, _dialect.ForUpdateSkipLocked, _dialect.PendingByEndpointIndex))
+            : Claims.PerEndpointStatement(endpoints, _dialect.ForUpdateSkipLocked, _dialect.PendingByEndpointIndex);
 
     /// <summary>Says the list of endpoints with pending work may be missing one: new work was stored.</summary>
     private void PendingWorkChanged() => _pendingStale = true;
@@ -124,9 +157,10 @@ public sealed partial class HeraldStore
     }
 
     /// <summary>The endpoints with pending work, read again when out of date (at most as often as the reading allows).</summary>
-    private (PendingEndpoint[] Endpoints, Dictionary<string, long?> DueAt) PendingEndpoints()
+    private async Task<(PendingEndpoint[] Endpoints, Dictionary<string, long?> DueAt)> PendingEndpointsAsync()
     {
-        lock (_pendingGate)
+        await _pendingGate.WaitAsync();
+        try
         {
             var now = Stopwatch.GetTimestamp();
             var age = _pendingListedAt == 0 ? TimeSpan.MaxValue : Stopwatch.GetElapsedTime(_pendingListedAt, now);
@@ -137,11 +171,15 @@ public sealed partial class HeraldStore
             }
             _pendingStale = false;
             var sql = _pendingEndpointsSql ??= Claims.PendingEndpoints(_dialect.PendingByEndpointIndex);
-            _pending = [.. Read(c => c.Query(null, sql, r => new PendingEndpoint(r.GetString(0), r.GetString(1), r.NullableInt64(2)), ("@max", MaxListedEndpoints)))];
+            _pending = [.. await ReadAsync(c => c.QueryAsync(null, sql, r => new PendingEndpoint(r.GetString(0), r.GetString(1), r.NullableInt64(2)), ("@max", MaxListedEndpoints)))];
             _pendingDue = _pending.ToDictionary(e => e.EndpointId, e => e.DueAt, StringComparer.Ordinal);
             _pendingListedAt = Stopwatch.GetTimestamp();
             _pendingReadTook = Stopwatch.GetElapsedTime(now, _pendingListedAt);
             return (_pending, _pendingDue);
+        }
+        finally
+        {
+            _pendingGate.Release();
         }
     }
 }

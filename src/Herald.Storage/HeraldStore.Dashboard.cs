@@ -24,11 +24,11 @@ public sealed partial class HeraldStore
     public readonly record struct LatencyCount(long Bucket, int Class, long Count);
 
     /// <summary>Deliveries created since <paramref name="since"/>, per endpoint: succeeded, failed, and still open.</summary>
-    public IReadOnlyDictionary<string, DeliveryCounts> DeliveryCountsByEndpoint(string orgId, DateTimeOffset since) => Read(c =>
+    public Task<Dictionary<string, DeliveryCounts>> DeliveryCountsByEndpointAsync(string orgId, DateTimeOffset since) => ReadAsync(async c =>
     {
         var result = new Dictionary<string, DeliveryCounts>(StringComparer.Ordinal);
         // Delivery ids start with their creation time, so the id bound keeps the scan on the primary key.
-        var rows = c.Query(null, """
+        var rows = await c.QueryAsync(null, """
             SELECT endpoint_id, status, COUNT(*) FROM deliveries
             WHERE org_id = @org AND id >= @first AND created_at >= @since
             GROUP BY endpoint_id, status
@@ -54,8 +54,8 @@ public sealed partial class HeraldStore
     /// outcome: <c>succeeded</c>, <c>failed</c>, or <c>retrying</c> (pending after a failed attempt).
     /// Bucket n starts at since + n × bucket.
     /// </summary>
-    public IReadOnlyList<OutcomeCount> DeliveryOutcomes(string orgId, DateTimeOffset since, DateTimeOffset until, TimeSpan bucket) => Read(c =>
-        c.Query(null, """
+    public Task<List<OutcomeCount>> DeliveryOutcomesAsync(string orgId, DateTimeOffset since, DateTimeOffset until, TimeSpan bucket) => ReadAsync(c =>
+        c.QueryAsync(null, """
             SELECT (updated_at - @since) / @bucket,
                    CASE WHEN status = 'pending' THEN 'retrying' ELSE status END,
                    COUNT(*)
@@ -72,8 +72,8 @@ public sealed partial class HeraldStore
     /// (an index into <see cref="LatencyBounds"/>, or its length for the slowest): a histogram the
     /// dashboard reads percentiles from.
     /// </summary>
-    public IReadOnlyList<LatencyCount> LatencyHistogram(string orgId, DateTimeOffset since, DateTimeOffset until, TimeSpan bucket) => Read(c =>
-        c.Query(null, $"""
+    public Task<List<LatencyCount>> LatencyHistogramAsync(string orgId, DateTimeOffset since, DateTimeOffset until, TimeSpan bucket) => ReadAsync(c =>
+        c.QueryAsync(null, $"""
             SELECT (a.started_at - @since) / @bucket, {LatencyClassSql}, COUNT(*)
             FROM attempts a JOIN deliveries d ON d.id = a.delivery_id
             WHERE d.org_id = @org AND a.id >= @first AND a.started_at >= @since AND a.started_at < @until

@@ -21,10 +21,10 @@ public sealed partial class HeraldStore
         r.NullableInt64(6) is { } next ? Times.FromUnixMs(next) : null,
         Times.FromUnixMs(r.GetInt64(7)), Times.FromUnixMs(r.GetInt64(8)));
 
-    public Delivery? GetDelivery(string orgId, string id) =>
-        Read(c => c.One(null, $"SELECT {DeliveryColumns} FROM deliveries WHERE org_id = @org AND id = @id", MapDelivery, ("@org", orgId), ("@id", id)));
+    public Task<Delivery?> GetDeliveryAsync(string orgId, string id) =>
+        ReadAsync(c => c.OneAsync(null, $"SELECT {DeliveryColumns} FROM deliveries WHERE org_id = @org AND id = @id", MapDelivery, ("@org", orgId), ("@id", id)));
 
-    public Page<Delivery> ListDeliveries(string orgId, DeliveryQuery q) => Read(c =>
+    public Task<Page<Delivery>> ListDeliveriesAsync(string orgId, DeliveryQuery q) => ReadAsync(async c =>
     {
         var sql = new StringBuilder($"SELECT {DeliveryColumns} FROM deliveries WHERE org_id = @org");
         var args = new List<(string, object?)> { ("@org", orgId), ("@limit", q.Limit) };
@@ -33,12 +33,12 @@ public sealed partial class HeraldStore
         AddFilter(sql, args, "status", q.Status is { } s ? DeliveryStatuses.Name(s) : null);
         AddWindow(sql, args, q.Since, q.Until, q.Cursor);
         sql.Append(" ORDER BY id DESC LIMIT @limit");
-        var rows = c.Query(null, sql.ToString(), MapDelivery, [.. args]);
+        var rows = await c.QueryAsync(null, sql.ToString(), MapDelivery, [.. args]);
         return new Page<Delivery>(rows, Cursor(rows.LastOrDefault()?.Id, rows.Count, q.Limit));
     });
 
-    public IReadOnlyList<Attempt> ListAttempts(string deliveryId) => Read(c =>
-        c.Query(null, "SELECT id, delivery_id, started_at, duration_ms, request, response, error FROM attempts WHERE delivery_id = @d ORDER BY id",
+    public Task<List<Attempt>> ListAttemptsAsync(string deliveryId) => ReadAsync(c =>
+        c.QueryAsync(null, "SELECT id, delivery_id, started_at, duration_ms, request, response, error FROM attempts WHERE delivery_id = @d ORDER BY id",
             MapAttempt, ("@d", deliveryId)));
 
     private static Attempt MapAttempt(DbDataReader r) => new(
@@ -54,9 +54,9 @@ public sealed partial class HeraldStore
     /// Leases one delivery for a manual attempt outside its schedule. Null when it is not in this
     /// organization; throws <see cref="ConflictException"/> when it is being sent or was cancelled.
     /// </summary>
-    public Task<ClaimedDelivery?> ClaimOneAsync(string orgId, string id, TimeSpan lease) => WriteAsync((c, t) =>
+    public Task<ClaimedDelivery?> ClaimOneAsync(string orgId, string id, TimeSpan lease) => WriteAsync(async (c, t) =>
     {
-        var status = c.Scalar(t, "SELECT status FROM deliveries WHERE org_id = @org AND id = @id" + _dialect.ForUpdate, ("@org", orgId), ("@id", id)) as string;
+        var status = await c.ScalarAsync(t, "SELECT status FROM deliveries WHERE org_id = @org AND id = @id" + _dialect.ForUpdate, ("@org", orgId), ("@id", id)) as string;
         if (status is null)
         {
             return null;
@@ -68,28 +68,34 @@ public sealed partial class HeraldStore
                 : "An attempt of this delivery is in progress; try again when it has finished.");
         }
         var now = Now;
-        c.Execute(t, "UPDATE deliveries SET status = 'delivering', lease_until = @lease, updated_at = @now WHERE id = @id",
+        await c.ExecuteAsync(t, "UPDATE deliveries SET status = 'delivering', lease_until = @lease, updated_at = @now WHERE id = @id",
             ("@id", id), ("@now", now), ("@lease", now + (long)lease.TotalMilliseconds));
         DeliveryStatuses.TryParse(status, out var previous);
-        return LoadClaimed(c, t, [id], previous)[0];
+        return (await LoadClaimedAsync(c, t, [id], previous))[0];
     });
 
-    private static List<ClaimedDelivery> LoadClaimed(DbConnection c, DbTransaction? t, List<string> ids, DeliveryStatus previous)
+    private static async ValueTask<List<ClaimedDelivery>> LoadClaimedAsync(DbConnection c, DbTransaction? t, List<string> ids, DeliveryStatus previous)
     {
         var (names, args) = Sql.InList(ids);
-        return c.Query(t, $"""
+        return await c.QueryAsync(t, $"""
             SELECT d.id, d.org_id, d.endpoint_id, d.attempt_count, d.scheduled_failures, d.next_attempt_at,
                    e.id, e.org_id, e.type, e.resource_type, e.resource_id, e.triggered_by, e.occurred_at, e.created_at, e.data, d.batch_id
             FROM deliveries d JOIN events e ON e.id = d.event_id
             WHERE d.id IN ({names})
             """,
-            r => new ClaimedDelivery(r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt32(3), r.GetInt32(4), previous, MapEvent(r, 6))
-            {
-                DueAt = r.NullableInt64(5) is { } due ? Times.FromUnixMs(due) : null,
-                BatchId = r.NullableString(15),
-            },
+            r => MapClaimed(r, previous),
             args);
     }
+
+    /// <summary>A claimed delivery and its event, in the columns of <see cref="LoadClaimedAsync"/> and <see cref="Claims.ReturningRows"/>.</summary>
+    private static ClaimedDelivery MapClaimed(DbDataReader r, DeliveryStatus previous) =>
+        new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt32(3), r.GetInt32(4), previous, MapEvent(r, 6))
+        {
+            DueAt = r.NullableInt64(5) is { } due ? Times.FromUnixMs(due) : null,
+            BatchId = r.NullableString(15),
+        };
+
+    private static ClaimedDelivery MapClaimedPending(DbDataReader r) => MapClaimed(r, DeliveryStatus.Pending);
 
     /// <summary>
     /// Completes a deferred batch around deliveries already claimed for one endpoint: other due
@@ -106,21 +112,21 @@ public sealed partial class HeraldStore
     /// Extra deliveries are leased only while they fit in the batch being filled.
     /// </remarks>
     public Task<IReadOnlyList<IReadOnlyList<string>>> ExpandBatchAsync(string endpointId, IReadOnlyList<string> claimedIds, TimeSpan lease, int maxCount, long maxBytes, Func<string> newBatchId) =>
-        WriteAsync<IReadOnlyList<IReadOnlyList<string>>>((c, t) =>
+        WriteAsync<IReadOnlyList<IReadOnlyList<string>>>(async (c, t) =>
         {
             var now = Now;
             var leaseUntil = now + (long)lease.TotalMilliseconds;
-            var claimed = BatchMembers(c, t, [.. claimedIds.Distinct()]);
+            var claimed = await BatchMembersAsync(c, t, [.. claimedIds.Distinct()]);
             // A batch being retried goes out whole under its id: members a claim left out are leased too.
             foreach (var batchId in claimed.Select(m => m.BatchId).OfType<string>().Distinct().ToList())
             {
-                var rest = c.Query(t, $"""
+                var rest = await c.QueryAsync(t, $"""
                     SELECT id FROM deliveries
                     WHERE endpoint_id = @ep AND batch_id = @b AND status = 'pending'{_dialect.ForUpdateSkipLocked}
                     """, r => r.GetString(0), ("@ep", endpointId), ("@b", batchId));
                 foreach (var id in rest.Where(id => !claimedIds.Contains(id)))
                 {
-                    c.Execute(t, "UPDATE deliveries SET status = 'delivering', lease_until = @lease, updated_at = @now WHERE id = @id",
+                    await c.ExecuteAsync(t, "UPDATE deliveries SET status = 'delivering', lease_until = @lease, updated_at = @now WHERE id = @id",
                         ("@id", id), ("@now", now), ("@lease", leaseUntil));
                     claimed.Add(new BatchMember(id, batchId, "", 0));
                 }
@@ -128,13 +134,13 @@ public sealed partial class HeraldStore
             var fresh = claimed.Where(m => m.BatchId is null).ToList();
             var count = fresh.Count;
             var bytes = fresh.Sum(m => m.Bytes);
-            var candidates = c.Query(t, $"""
+            var candidates = await c.QueryAsync(t, $"""
                 SELECT id FROM deliveries
                 WHERE endpoint_id = @ep AND status = 'pending' AND next_attempt_at <= @now AND batch_id IS NULL
                 ORDER BY next_attempt_at
                 LIMIT @cap{_dialect.ForUpdateSkipLocked}
                 """, r => r.GetString(0), ("@ep", endpointId), ("@now", now), ("@cap", maxCount));
-            var sizes = BatchMembers(c, t, candidates).ToDictionary(m => m.Id);
+            var sizes = (await BatchMembersAsync(c, t, candidates)).ToDictionary(m => m.Id);
             foreach (var id in candidates)
             {
                 // In claim order, stopping at the first that does not fit: the oldest go first.
@@ -142,7 +148,7 @@ public sealed partial class HeraldStore
                 {
                     break;
                 }
-                c.Execute(t, "UPDATE deliveries SET status = 'delivering', lease_until = @lease, updated_at = @now WHERE id = @id",
+                await c.ExecuteAsync(t, "UPDATE deliveries SET status = 'delivering', lease_until = @lease, updated_at = @now WHERE id = @id",
                     ("@id", id), ("@now", now), ("@lease", leaseUntil));
                 fresh.Add(member);
                 count++;
@@ -165,7 +171,7 @@ public sealed partial class HeraldStore
                     (current, currentBytes, currentId) = ([], 0, null);
                 }
                 currentId ??= newBatchId();
-                c.Execute(t, "UPDATE deliveries SET batch_id = @b WHERE id = @id", ("@b", currentId), ("@id", member.Id));
+                await c.ExecuteAsync(t, "UPDATE deliveries SET batch_id = @b WHERE id = @id", ("@b", currentId), ("@id", member.Id));
                 current.Add(member.Id);
                 currentBytes += member.Bytes;
             }
@@ -177,20 +183,20 @@ public sealed partial class HeraldStore
         });
 
     /// <summary>The deliveries of one batch, with their events, in event order: one request's worth.</summary>
-    public IReadOnlyList<ClaimedDelivery> LoadBatch(IReadOnlyList<string> ids) => Read<IReadOnlyList<ClaimedDelivery>>(c =>
-        ids.Count == 0 ? [] : [.. LoadClaimed(c, null, [.. ids], DeliveryStatus.Pending).OrderBy(d => d.Event.Id, StringComparer.Ordinal)]);
+    public Task<IReadOnlyList<ClaimedDelivery>> LoadBatchAsync(IReadOnlyList<string> ids) => ReadAsync<IReadOnlyList<ClaimedDelivery>>(async c =>
+        ids.Count == 0 ? [] : [.. (await LoadClaimedAsync(c, null, [.. ids], DeliveryStatus.Pending)).OrderBy(d => d.Event.Id, StringComparer.Ordinal)]);
 
     private sealed record BatchMember(string Id, string? BatchId, string EventId, long Bytes);
 
     // Sizes without payloads: length() of a blob or bytea is its byte count in both dialects.
-    private static List<BatchMember> BatchMembers(DbConnection c, DbTransaction t, IReadOnlyList<string> ids)
+    private static async ValueTask<List<BatchMember>> BatchMembersAsync(DbConnection c, DbTransaction t, IReadOnlyList<string> ids)
     {
         if (ids.Count == 0)
         {
             return [];
         }
         var (names, args) = Sql.InList(ids);
-        return c.Query(t, $"""
+        return await c.QueryAsync(t, $"""
             SELECT d.id, d.batch_id, d.event_id, length(e.data)
             FROM deliveries d JOIN events e ON e.id = d.event_id
             WHERE d.id IN ({names})
@@ -210,7 +216,7 @@ public sealed partial class HeraldStore
         // Serialized here, on the caller's thread: the writer's thread is the one every write shares.
         var request = JsonSerializer.Serialize(outcome.Attempt.Request, StorageJson.Default.AttemptRequest);
         var response = outcome.Attempt.Response is null ? null : JsonSerializer.Serialize(outcome.Attempt.Response, StorageJson.Default.AttemptResponse);
-        var change = await WriteAsync((c, t) => Complete(c, t, outcome, request, response));
+        var change = await WriteAsync(Complete(outcome, request, response));
         if (outcome.Status == DeliveryStatus.Pending)
         {
             PendingWorkChanged();
@@ -223,21 +229,29 @@ public sealed partial class HeraldStore
     }
 
     // The attempt, the delivery's next state and (when the attempt says something of its endpoint)
-    // the endpoint's standing, in one command: one round trip to a database server.
+    // the endpoint's standing: statements known in advance, so one command alone, and on a server
+    // database one round trip shared with the other writes of the transaction.
     // Only a delivery still leased moves on: one deleted (cancelled) meanwhile stays cancelled.
     // While its endpoint's circuit is open, a delivery waits parked rather than on its schedule.
-    private const string RecordAttemptSql = """
-        INSERT INTO attempts (id, delivery_id, started_at, duration_ms, request, response, error) VALUES (@attempt, @delivery, @started, @ms, @req, @res, @err);
+    private const string InsertAttemptSql =
+        "INSERT INTO attempts (id, delivery_id, started_at, duration_ms, request, response, error) VALUES (@attempt, @delivery, @started, @ms, @req, @res, @err)";
+
+    private const string MoveDeliverySql = """
         UPDATE deliveries SET status = @status, attempt_count = attempt_count + 1, scheduled_failures = @sf,
             next_attempt_at = CASE WHEN @status = 'pending' AND EXISTS (SELECT 1 FROM endpoints e WHERE e.id = deliveries.endpoint_id AND e.circuit_open = 1)
                                    THEN NULL ELSE CAST(@next AS BIGINT) END,
             lease_until = NULL, updated_at = @now
-        WHERE id = @delivery AND status = 'delivering';
+        WHERE id = @delivery AND status = 'delivering'
         """;
 
     private const string EndpointStateSql = "SELECT enabled, circuit_open, consecutive_failures, failing_since FROM endpoints WHERE id = @ep";
 
-    private HealthChange Complete(DbConnection c, DbTransaction t, AttemptOutcome outcome, string request, string? response)
+    private static readonly string[] RecordAttempt = [InsertAttemptSql, MoveDeliverySql];
+    private static readonly string[] RecordAttemptWithState = [InsertAttemptSql, MoveDeliverySql, EndpointStateSql];
+    private const string RecordAttemptSql = InsertAttemptSql + ";\n" + MoveDeliverySql + ";\n";
+    private const string RecordAttemptWithStateSql = RecordAttemptSql + EndpointStateSql;
+
+    private StatementWrite<HealthChange> Complete(AttemptOutcome outcome, string request, string? response)
     {
         var a = outcome.Attempt;
         (string, object?)[] args =
@@ -249,17 +263,17 @@ public sealed partial class HeraldStore
         ];
         if (outcome.Health is not { } health)
         {
-            c.Execute(t, RecordAttemptSql, args);
-            return HealthChange.None;
+            return new StatementWrite<HealthChange>(RecordAttempt, RecordAttemptSql, args, null, (_, _, _) => ValueTask.FromResult(HealthChange.None));
         }
-        var state = c.QueryLast(t, RecordAttemptSql + EndpointStateSql, ReadEndpointState, [.. args, ("@ep", health.EndpointId)]);
-        return ApplyHealth(c, t, health, outcome.FollowUp, state);
+        return new StatementWrite<HealthChange>(RecordAttemptWithState, RecordAttemptWithStateSql, [.. args, ("@ep", health.EndpointId)],
+            r => ReadEndpointState(r),
+            (c, t, state) => ApplyHealthAsync(c, t, health, outcome.FollowUp, ((bool, bool, long, long?)?)state));
     }
 
     private static (bool Enabled, bool Open, long Failures, long? FailingSince) ReadEndpointState(DbDataReader r) =>
         (r.GetInt64(0) != 0, r.GetInt64(1) != 0, r.GetInt64(2), r.NullableInt64(3));
 
-    private HealthChange ApplyHealth(DbConnection c, DbTransaction t, EndpointHealth health, NewEvent? followUp,
+    private async ValueTask<HealthChange> ApplyHealthAsync(DbConnection c, DbTransaction t, EndpointHealth health, NewEvent? followUp,
         (bool Enabled, bool Open, long Failures, long? FailingSince)? state)
     {
         var now = Now;
@@ -272,7 +286,7 @@ public sealed partial class HeraldStore
         {
             // About to write from what was read: lock the row and read again, so processes sharing
             // the database count every failure.
-            state = LockedEndpointState(c, t, health.EndpointId);
+            state = await LockedEndpointStateAsync(c, t, health.EndpointId);
             if (state is null)
             {
                 return HealthChange.None;
@@ -281,7 +295,7 @@ public sealed partial class HeraldStore
         var (enabled, open, failures, failingSince) = state.Value;
         if (health.Acknowledged)
         {
-            c.Execute(t, "UPDATE endpoints SET consecutive_failures = 0, failing_since = NULL, circuit_open = 0, probe_at = NULL WHERE id = @id",
+            await c.ExecuteAsync(t, "UPDATE endpoints SET consecutive_failures = 0, failing_since = NULL, circuit_open = 0, probe_at = NULL WHERE id = @id",
                 ("@id", health.EndpointId));
             if (!open)
             {
@@ -291,7 +305,7 @@ public sealed partial class HeraldStore
             // The first success closes the circuit and the backlog drains.
             if (enabled)
             {
-                ApplyEnabledState(c, t, health.EndpointId, enabled: true);
+                await ApplyEnabledStateAsync(c, t, health.EndpointId, enabled: true);
             }
             return HealthChange.CircuitClosed;
         }
@@ -305,21 +319,21 @@ public sealed partial class HeraldStore
         }
         if (reason is not null && enabled)
         {
-            c.Execute(t, """
+            await c.ExecuteAsync(t, """
                 UPDATE endpoints SET enabled = 0, disabled_reason = @r, circuit_open = 0, probe_at = NULL,
                     consecutive_failures = @f, failing_since = @since, updated_at = @now
                 WHERE id = @id
                 """, ("@r", reason), ("@f", failures), ("@since", failingSince), ("@now", now), ("@id", health.EndpointId));
-            ApplyEnabledState(c, t, health.EndpointId, enabled: false);
+            await ApplyEnabledStateAsync(c, t, health.EndpointId, enabled: false);
             Notify(c, t, StoreNotifications.Endpoints(health.OrgId));
             if (followUp is not null)
             {
-                InsertEvent(c, t, followUp with { Event = followUp.Event with { Data = OperationalReason(followUp.Event.Data, reason) } });
+                await InsertEventAsync(c, t, followUp with { Event = followUp.Event with { Data = OperationalReason(followUp.Event.Data, reason) } });
             }
             return HealthChange.Disabled;
         }
         var opens = !open && failures >= health.Policy.FailureThreshold;
-        c.Execute(t, """
+        await c.ExecuteAsync(t, """
             UPDATE endpoints SET consecutive_failures = @f, failing_since = @since,
                 circuit_open = CASE WHEN @opens = 1 THEN 1 ELSE circuit_open END,
                 probe_at = CASE WHEN @opens = 1 OR circuit_open = 1 THEN @probe ELSE probe_at END
@@ -332,14 +346,14 @@ public sealed partial class HeraldStore
         }
         Notify(c, t, StoreNotifications.Endpoints(health.OrgId));
         // Paused: the waiting deliveries are parked, so the pause consumes none of their attempts.
-        c.Execute(t, "UPDATE deliveries SET next_attempt_at = NULL, updated_at = @now WHERE endpoint_id = @id AND status = 'pending'",
+        await c.ExecuteAsync(t, "UPDATE deliveries SET next_attempt_at = NULL, updated_at = @now WHERE endpoint_id = @id AND status = 'pending'",
             ("@id", health.EndpointId), ("@now", now));
         return HealthChange.CircuitOpened;
     }
 
-    private (bool Enabled, bool Open, long Failures, long? FailingSince)? LockedEndpointState(DbConnection c, DbTransaction t, string endpointId)
+    private async ValueTask<(bool Enabled, bool Open, long Failures, long? FailingSince)?> LockedEndpointStateAsync(DbConnection c, DbTransaction t, string endpointId)
     {
-        var rows = c.Query(t, EndpointStateSql + _dialect.ForUpdate, ReadEndpointState, ("@ep", endpointId));
+        var rows = await c.QueryAsync(t, EndpointStateSql + _dialect.ForUpdate, ReadEndpointState, ("@ep", endpointId));
         return rows.Count == 0 ? null : rows[0];
     }
 
@@ -355,22 +369,22 @@ public sealed partial class HeraldStore
     /// Leases one waiting delivery of each open-circuit endpoint whose probe is due, and moves its
     /// next probe an interval on: one probe per endpoint per interval, whatever the number of processes.
     /// </summary>
-    public Task<IReadOnlyList<ClaimedDelivery>> ClaimProbesAsync(TimeSpan lease, TimeSpan probeInterval) => WriteAsync<IReadOnlyList<ClaimedDelivery>>((c, t) =>
+    public Task<IReadOnlyList<ClaimedDelivery>> ClaimProbesAsync(TimeSpan lease, TimeSpan probeInterval) => WriteAsync<IReadOnlyList<ClaimedDelivery>>(async (c, t) =>
     {
         var now = Now;
-        var due = c.Query(t, "SELECT id FROM endpoints WHERE circuit_open = 1 AND enabled = 1 AND probe_at <= @now" + _dialect.ForUpdateSkipLocked, r => r.GetString(0), ("@now", now));
+        var due = await c.QueryAsync(t, "SELECT id FROM endpoints WHERE circuit_open = 1 AND enabled = 1 AND probe_at <= @now" + _dialect.ForUpdateSkipLocked, r => r.GetString(0), ("@now", now));
         var claimed = new List<ClaimedDelivery>();
         foreach (var endpointId in due)
         {
-            c.Execute(t, "UPDATE endpoints SET probe_at = @next WHERE id = @id", ("@next", now + (long)probeInterval.TotalMilliseconds), ("@id", endpointId));
-            var probe = c.Scalar(t, "SELECT id FROM deliveries WHERE endpoint_id = @ep AND status = 'pending' ORDER BY id LIMIT 1" + _dialect.ForUpdateSkipLocked, ("@ep", endpointId)) as string;
+            await c.ExecuteAsync(t, "UPDATE endpoints SET probe_at = @next WHERE id = @id", ("@next", now + (long)probeInterval.TotalMilliseconds), ("@id", endpointId));
+            var probe = await c.ScalarAsync(t, "SELECT id FROM deliveries WHERE endpoint_id = @ep AND status = 'pending' ORDER BY id LIMIT 1" + _dialect.ForUpdateSkipLocked, ("@ep", endpointId)) as string;
             if (probe is null)
             {
                 continue;
             }
-            c.Execute(t, "UPDATE deliveries SET status = 'delivering', lease_until = @lease, updated_at = @now WHERE id = @id",
+            await c.ExecuteAsync(t, "UPDATE deliveries SET status = 'delivering', lease_until = @lease, updated_at = @now WHERE id = @id",
                 ("@id", probe), ("@now", now), ("@lease", now + (long)lease.TotalMilliseconds));
-            claimed.AddRange(LoadClaimed(c, t, [probe], DeliveryStatus.Pending));
+            claimed.AddRange(await LoadClaimedAsync(c, t, [probe], DeliveryStatus.Pending));
         }
         return claimed;
     });
@@ -382,7 +396,7 @@ public sealed partial class HeraldStore
     /// must wait is put back, due at its estimated turn (a queue horizon, so waiting deliveries spread
     /// out instead of all returning at once); at its turn it asks again.
     /// </summary>
-    public Task<SlotDecision> TakeSendSlotAsync(string deliveryId, string endpointId, double ratePerSecond) => WriteAsync((c, t) =>
+    public Task<SlotDecision> TakeSendSlotAsync(string deliveryId, string endpointId, double ratePerSecond) => WriteAsync(async (c, t) =>
     {
         var nowUs = _time.GetUtcNow().ToUnixTimeMilliseconds() * 1000;
         // rate_limit is a ceiling: sends are spaced 10 % wider than 1/rate, and the early-send
@@ -390,25 +404,25 @@ public sealed partial class HeraldStore
         var spacingUs = (long)Math.Ceiling(1_100_000 / ratePerSecond);
         var toleranceUs = Math.Min(2_000, spacingUs / 20);
         // Processes sharing the database take turns on the endpoint's row: the first send creates it.
-        c.Execute(t, "INSERT INTO rate_limits (endpoint_id, next_free_us, queue_until_us) VALUES (@ep, 0, 0) ON CONFLICT (endpoint_id) DO NOTHING", ("@ep", endpointId));
-        var state = c.Query(t, "SELECT next_free_us, queue_until_us FROM rate_limits WHERE endpoint_id = @ep" + _dialect.ForUpdate,
+        await c.ExecuteAsync(t, "INSERT INTO rate_limits (endpoint_id, next_free_us, queue_until_us) VALUES (@ep, 0, 0) ON CONFLICT (endpoint_id) DO NOTHING", ("@ep", endpointId));
+        var state = await c.QueryAsync(t, "SELECT next_free_us, queue_until_us FROM rate_limits WHERE endpoint_id = @ep" + _dialect.ForUpdate,
             r => (NextFree: r.GetInt64(0), QueueUntil: r.GetInt64(1)), ("@ep", endpointId));
         var (nextFree, queueUntil) = state.Count > 0 ? state[0] : (0L, 0L);
         if (nowUs >= nextFree - toleranceUs)
         {
             nextFree = Math.Max(nextFree, nowUs) + spacingUs;
-            SaveRateState(c, t, endpointId, nextFree, Math.Max(queueUntil, nextFree));
+            await SaveRateStateAsync(c, t, endpointId, nextFree, Math.Max(queueUntil, nextFree));
             return SlotDecision.SendNow;
         }
         var turn = Math.Max(queueUntil, nextFree);
-        SaveRateState(c, t, endpointId, nextFree, turn + spacingUs);
-        c.Execute(t, "UPDATE deliveries SET status = 'pending', lease_until = NULL, next_attempt_at = @turn, updated_at = @now WHERE id = @id AND status = 'delivering'",
+        await SaveRateStateAsync(c, t, endpointId, nextFree, turn + spacingUs);
+        await c.ExecuteAsync(t, "UPDATE deliveries SET status = 'pending', lease_until = NULL, next_attempt_at = @turn, updated_at = @now WHERE id = @id AND status = 'delivering'",
             ("@id", deliveryId), ("@turn", (turn + 999) / 1000), ("@now", Now));
         return SlotDecision.Deferred;
     });
 
-    private static void SaveRateState(DbConnection c, DbTransaction t, string endpointId, long nextFree, long queueUntil) =>
-        c.Execute(t, """
+    private static ValueTask<int> SaveRateStateAsync(DbConnection c, DbTransaction t, string endpointId, long nextFree, long queueUntil) =>
+        c.ExecuteAsync(t, """
             INSERT INTO rate_limits (endpoint_id, next_free_us, queue_until_us) VALUES (@ep, @next, @queue)
             ON CONFLICT (endpoint_id) DO UPDATE SET next_free_us = excluded.next_free_us, queue_until_us = excluded.queue_until_us
             """, ("@ep", endpointId), ("@next", nextFree), ("@queue", queueUntil));
@@ -419,11 +433,11 @@ public sealed partial class HeraldStore
     /// <param name="dueAt">When they are due again, if not at their previous due time.</param>
     public async Task ReleaseAsync(IReadOnlyCollection<string> ids, bool park, DateTimeOffset? dueAt = null)
     {
-        await WriteAsync((c, t) =>
+        await WriteAsync(async (c, t) =>
         {
             foreach (var id in ids)
             {
-                c.Execute(t, "UPDATE deliveries SET status = 'pending', lease_until = NULL, next_attempt_at = CASE WHEN @park = 1 THEN NULL ELSE COALESCE(@due, next_attempt_at) END, updated_at = @now WHERE id = @id AND status = 'delivering'",
+                await c.ExecuteAsync(t, "UPDATE deliveries SET status = 'pending', lease_until = NULL, next_attempt_at = CASE WHEN @park = 1 THEN NULL ELSE COALESCE(@due, next_attempt_at) END, updated_at = @now WHERE id = @id AND status = 'delivering'",
                     ("@id", id), ("@park", park ? 1 : 0), ("@due", dueAt is { } due ? Times.ToUnixMs(due) : null), ("@now", Now));
             }
             return 0;
@@ -436,16 +450,16 @@ public sealed partial class HeraldStore
     /// At start of a process that owns its database alone, every lease belongs to a dead process:
     /// those deliveries are due again at once. Returns how many came back.
     /// </summary>
-    public Task<int> ReclaimAllLeasesAsync() => WriteAsync((c, t) =>
+    public Task<int> ReclaimAllLeasesAsync() => WriteAsync(async (c, t) =>
         _dialect.OwnsDatabaseAlone
-            ? c.Execute(t, "UPDATE deliveries SET status = 'pending', lease_until = NULL, next_attempt_at = COALESCE(next_attempt_at, @now), updated_at = @now WHERE status = 'delivering'", ("@now", Now))
+            ? await c.ExecuteAsync(t, "UPDATE deliveries SET status = 'pending', lease_until = NULL, next_attempt_at = COALESCE(next_attempt_at, @now), updated_at = @now WHERE status = 'delivering'", ("@now", Now))
             : 0);
 
     /// <summary>
     /// When the dispatcher has work next: the earliest due delivery and the earliest circuit probe,
     /// in one query (an idle server makes this one query a second).
     /// </summary>
-    public (DateTimeOffset? Delivery, DateTimeOffset? Probe) NextDue() => Read(c => c.Query(null, _dialect.OwnsDatabaseAlone
+    public Task<(DateTimeOffset? Delivery, DateTimeOffset? Probe)> NextDueAsync() => ReadAsync(async c => (await c.QueryAsync(null, _dialect.OwnsDatabaseAlone
         ? """
           SELECT (SELECT MIN(next_attempt_at) FROM deliveries WHERE status = 'pending'),
                  (SELECT MIN(probe_at) FROM endpoints WHERE circuit_open = 1 AND enabled = 1)
@@ -456,13 +470,13 @@ public sealed partial class HeraldStore
                        (SELECT MIN(lease_until) FROM deliveries WHERE status = 'delivering')),
                  (SELECT MIN(probe_at) FROM endpoints WHERE circuit_open = 1 AND enabled = 1)
           """, r => (r.NullableInt64(0) is { } d ? Times.FromUnixMs(d) : (DateTimeOffset?)null,
-                   r.NullableInt64(1) is { } p ? Times.FromUnixMs(p) : (DateTimeOffset?)null))[0]);
+                   r.NullableInt64(1) is { } p ? Times.FromUnixMs(p) : (DateTimeOffset?)null)))[0]);
 
     /// <summary>Deliveries waiting or being sent, and endpoints whose circuit is open: the gauges of /metrics, in one query.</summary>
-    public (long QueueDepth, long OpenCircuits) Gauges() => Read(c => c.Query(null, """
+    public Task<(long QueueDepth, long OpenCircuits)> GaugesAsync() => ReadAsync(async c => (await c.QueryAsync(null, """
         SELECT (SELECT COUNT(*) FROM deliveries WHERE status IN ('pending', 'delivering')),
                (SELECT COUNT(*) FROM endpoints WHERE circuit_open = 1)
-        """, r => (r.GetInt64(0), r.GetInt64(1)))[0]);
+        """, r => (r.GetInt64(0), r.GetInt64(1))))[0]);
 
     /// <summary>
     /// Re-queues, with a fresh schedule, the failed deliveries of an endpoint whose events were
@@ -470,10 +484,10 @@ public sealed partial class HeraldStore
     /// </summary>
     public async Task<int> RecoverAsync(string orgId, string endpointId, bool endpointEnabled, DateTimeOffset since, DateTimeOffset until)
     {
-        var recovered = await WriteAsync((c, t) =>
+        var recovered = await WriteAsync(async (c, t) =>
         {
             Notify(c, t, StoreNotifications.Work);
-            return c.Execute(t, """
+            return await c.ExecuteAsync(t, """
                 UPDATE deliveries SET status = 'pending', scheduled_failures = 0, next_attempt_at = @next, updated_at = @now
                 WHERE org_id = @org AND endpoint_id = @ep AND status = 'failed'
                   AND event_id IN (SELECT id FROM events WHERE org_id = @org AND created_at >= @since AND created_at < @until)

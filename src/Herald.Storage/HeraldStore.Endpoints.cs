@@ -15,11 +15,11 @@ public sealed partial class HeraldStore
     /// <summary>Raised after a committed change to an organization's endpoints, so caches drop them.</summary>
     public event Action<string>? EndpointsChanged;
 
-    private async Task<T> ChangeEndpointsAsync<T>(string orgId, Func<DbConnection, DbTransaction, T> job)
+    private async Task<T> ChangeEndpointsAsync<T>(string orgId, Func<DbConnection, DbTransaction, ValueTask<T>> job)
     {
-        var result = await WriteAsync((c, t) =>
+        var result = await WriteAsync(async (c, t) =>
         {
-            var result = job(c, t);
+            var result = await job(c, t);
             Notify(c, t, StoreNotifications.Endpoints(orgId));
             return result;
         });
@@ -33,38 +33,38 @@ public sealed partial class HeraldStore
     /// <summary>The limit in force; tests lower it rather than create ten thousand endpoints.</summary>
     internal int EndpointLimit { get; set; } = MaxEndpointsPerOrg;
 
-    public Task<StoredEndpoint> CreateEndpointAsync(StoredEndpoint endpoint) => ChangeEndpointsAsync(endpoint.OrgId, (c, t) =>
+    public Task<StoredEndpoint> CreateEndpointAsync(StoredEndpoint endpoint) => ChangeEndpointsAsync(endpoint.OrgId, async (c, t) =>
     {
-        if (Convert.ToInt64(c.Scalar(t, "SELECT COUNT(*) FROM endpoints WHERE org_id = @org", ("@org", endpoint.OrgId))) >= EndpointLimit)
+        if (Convert.ToInt64(await c.ScalarAsync(t, "SELECT COUNT(*) FROM endpoints WHERE org_id = @org", ("@org", endpoint.OrgId))) >= EndpointLimit)
         {
             throw new LimitException($"The organization already has {EndpointLimit} endpoints, the most it may have; delete some first.");
         }
-        EnsureNameFree(c, t, endpoint.OrgId, endpoint.Name, endpoint.Id);
-        c.Execute(t, $"INSERT INTO endpoints ({EndpointColumns}, timeout_ms) VALUES (@id, @org, @name, @enabled, @reason, @circuit, @spec, @secrets, @created, @updated, @timeout)",
+        await EnsureNameFreeAsync(c, t, endpoint.OrgId, endpoint.Name, endpoint.Id);
+        await c.ExecuteAsync(t, $"INSERT INTO endpoints ({EndpointColumns}, timeout_ms) VALUES (@id, @org, @name, @enabled, @reason, @circuit, @spec, @secrets, @created, @updated, @timeout)",
             EndpointArgs(endpoint));
         return endpoint;
     });
 
     /// <summary>Replaces the spec (and secrets) of an endpoint; null when it is not in this organization.</summary>
-    public Task<StoredEndpoint?> UpdateEndpointAsync(StoredEndpoint endpoint) => ChangeEndpointsAsync(endpoint.OrgId, (c, t) =>
+    public Task<StoredEndpoint?> UpdateEndpointAsync(StoredEndpoint endpoint) => ChangeEndpointsAsync(endpoint.OrgId, async (c, t) =>
     {
-        EnsureNameFree(c, t, endpoint.OrgId, endpoint.Name, endpoint.Id);
-        var changed = c.Execute(t, """
+        await EnsureNameFreeAsync(c, t, endpoint.OrgId, endpoint.Name, endpoint.Id);
+        var changed = await c.ExecuteAsync(t, """
             UPDATE endpoints SET name = @name, enabled = @enabled, disabled_reason = @reason, spec = @spec, secrets = @secrets, timeout_ms = @timeout, updated_at = @updated
             WHERE id = @id AND org_id = @org
             """, EndpointArgs(endpoint));
         if (changed > 0)
         {
-            ApplyEnabledState(c, t, endpoint.Id, endpoint.Enabled);
-            c.Execute(t, "UPDATE deliveries SET fifo = @fifo WHERE endpoint_id = @id AND status IN ('pending', 'delivering') AND fifo <> @fifo",
+            await ApplyEnabledStateAsync(c, t, endpoint.Id, endpoint.Enabled);
+            await c.ExecuteAsync(t, "UPDATE deliveries SET fifo = @fifo WHERE endpoint_id = @id AND status IN ('pending', 'delivering') AND fifo <> @fifo",
                 ("@fifo", endpoint.Fifo ? 1 : 0), ("@id", endpoint.Id));
         }
         return changed == 0 ? null : endpoint;
     });
 
-    private static void EnsureNameFree(DbConnection c, DbTransaction t, string orgId, string name, string id)
+    private static async ValueTask EnsureNameFreeAsync(DbConnection c, DbTransaction t, string orgId, string name, string id)
     {
-        if (c.Scalar(t, "SELECT id FROM endpoints WHERE org_id = @org AND name = @n AND id <> @id", ("@org", orgId), ("@n", name), ("@id", id)) is not null)
+        if (await c.ScalarAsync(t, "SELECT id FROM endpoints WHERE org_id = @org AND name = @n AND id <> @id", ("@org", orgId), ("@n", name), ("@id", id)) is not null)
         {
             throw new ConflictException($"An endpoint named '{name}' already exists.");
         }
@@ -77,28 +77,28 @@ public sealed partial class HeraldStore
         ("@created", Times.ToUnixMs(e.CreatedAt)), ("@updated", Times.ToUnixMs(e.UpdatedAt)), ("@timeout", e.TimeoutMs),
     ];
 
-    public StoredEndpoint? GetEndpoint(string orgId, string id) =>
-        Read(c => c.One(null, $"SELECT {EndpointColumns} FROM endpoints WHERE org_id = @org AND id = @id", MapEndpoint, ("@org", orgId), ("@id", id)));
+    public Task<StoredEndpoint?> GetEndpointAsync(string orgId, string id) =>
+        ReadAsync(c => c.OneAsync(null, $"SELECT {EndpointColumns} FROM endpoints WHERE org_id = @org AND id = @id", MapEndpoint, ("@org", orgId), ("@id", id)));
 
-    public Page<StoredEndpoint> ListEndpoints(string orgId, string? cursor, int limit) => Read(c =>
+    public Task<Page<StoredEndpoint>> ListEndpointsAsync(string orgId, string? cursor, int limit) => ReadAsync(async c =>
     {
-        var rows = c.Query(null, $"SELECT {EndpointColumns} FROM endpoints WHERE org_id = @org AND (@cursor IS NULL OR id < @cursor) ORDER BY id DESC LIMIT @limit",
+        var rows = await c.QueryAsync(null, $"SELECT {EndpointColumns} FROM endpoints WHERE org_id = @org AND (@cursor IS NULL OR id < @cursor) ORDER BY id DESC LIMIT @limit",
             MapEndpoint, ("@org", orgId), ("@cursor", cursor), ("@limit", limit));
         return new Page<StoredEndpoint>(rows, Cursor(rows.LastOrDefault()?.Id, rows.Count, limit));
     });
 
     /// <summary>Every endpoint of an organization: the candidates of fan-out.</summary>
-    public IReadOnlyList<StoredEndpoint> AllEndpoints(string orgId) =>
-        Read(c => c.Query(null, $"SELECT {EndpointColumns} FROM endpoints WHERE org_id = @org ORDER BY id", MapEndpoint, ("@org", orgId)));
+    public Task<List<StoredEndpoint>> AllEndpointsAsync(string orgId) =>
+        ReadAsync(c => c.QueryAsync(null, $"SELECT {EndpointColumns} FROM endpoints WHERE org_id = @org ORDER BY id", MapEndpoint, ("@org", orgId)));
 
     /// <summary>Deletes an endpoint and cancels its deliveries that had not ended.</summary>
-    public Task<bool> DeleteEndpointAsync(string orgId, string id) => ChangeEndpointsAsync(orgId, (c, t) =>
+    public Task<bool> DeleteEndpointAsync(string orgId, string id) => ChangeEndpointsAsync(orgId, async (c, t) =>
     {
-        if (c.Execute(t, "DELETE FROM endpoints WHERE org_id = @org AND id = @id", ("@org", orgId), ("@id", id)) == 0)
+        if (await c.ExecuteAsync(t, "DELETE FROM endpoints WHERE org_id = @org AND id = @id", ("@org", orgId), ("@id", id)) == 0)
         {
             return false;
         }
-        c.Execute(t, """
+        await c.ExecuteAsync(t, """
             UPDATE deliveries SET status = 'cancelled', next_attempt_at = NULL, lease_until = NULL, updated_at = @now
             WHERE endpoint_id = @id AND status IN ('pending', 'delivering')
             """, ("@id", id), ("@now", Now));
@@ -106,34 +106,34 @@ public sealed partial class HeraldStore
     });
 
     /// <summary>Enables or disables an endpoint; enabling clears the disabled reason.</summary>
-    public Task<StoredEndpoint?> SetEndpointEnabledAsync(string orgId, string id, bool enabled, string? reason) => ChangeEndpointsAsync(orgId, (c, t) =>
+    public Task<StoredEndpoint?> SetEndpointEnabledAsync(string orgId, string id, bool enabled, string? reason) => ChangeEndpointsAsync(orgId, async (c, t) =>
     {
         // Enabling is an administrator's "try again": it also closes the circuit and forgets the failures.
-        var changed = c.Execute(t, enabled
+        var changed = await c.ExecuteAsync(t, enabled
                 ? "UPDATE endpoints SET enabled = 1, disabled_reason = NULL, circuit_open = 0, probe_at = NULL, consecutive_failures = 0, failing_since = NULL, updated_at = @now WHERE org_id = @org AND id = @id"
                 : "UPDATE endpoints SET enabled = 0, disabled_reason = @r, updated_at = @now WHERE org_id = @org AND id = @id",
             ("@r", reason), ("@now", Now), ("@org", orgId), ("@id", id));
         if (changed > 0)
         {
-            ApplyEnabledState(c, t, id, enabled);
+            await ApplyEnabledStateAsync(c, t, id, enabled);
         }
-        return changed == 0 ? null : c.One(t, $"SELECT {EndpointColumns} FROM endpoints WHERE id = @id", MapEndpoint, ("@id", id));
+        return changed == 0 ? null : await c.OneAsync(t, $"SELECT {EndpointColumns} FROM endpoints WHERE id = @id", MapEndpoint, ("@id", id));
     });
 
     /// <summary>
     /// A disabled endpoint's pending deliveries are parked (no due time) so no worker claims them;
     /// enabling makes them due at once: they wait and go out when it is re-enabled.
     /// </summary>
-    private void ApplyEnabledState(DbConnection c, DbTransaction t, string endpointId, bool enabled)
+    private async ValueTask ApplyEnabledStateAsync(DbConnection c, DbTransaction t, string endpointId, bool enabled)
     {
         if (enabled)
         {
-            c.Execute(t, "UPDATE deliveries SET next_attempt_at = @now, updated_at = @now WHERE endpoint_id = @id AND status = 'pending' AND next_attempt_at IS NULL",
+            await c.ExecuteAsync(t, "UPDATE deliveries SET next_attempt_at = @now, updated_at = @now WHERE endpoint_id = @id AND status = 'pending' AND next_attempt_at IS NULL",
                 ("@id", endpointId), ("@now", Now));
         }
         else
         {
-            c.Execute(t, "UPDATE deliveries SET next_attempt_at = NULL, updated_at = @now WHERE endpoint_id = @id AND status = 'pending'",
+            await c.ExecuteAsync(t, "UPDATE deliveries SET next_attempt_at = NULL, updated_at = @now WHERE endpoint_id = @id AND status = 'pending'",
                 ("@id", endpointId), ("@now", Now));
         }
     }

@@ -28,7 +28,14 @@ public sealed partial class HeraldStore
     /// </summary>
     public async Task<PublishOutcome> PublishAsync(NewEvent newEvent, IdempotencyRecord? idempotency, DateTimeOffset idempotencyNotBefore)
     {
-        var outcome = await WriteAsync((c, t) => Publish(c, t, newEvent, idempotency, idempotencyNotBefore));
+        var outcome = idempotency is null && newEvent.Deliveries.Count is > 0 and <= DeliveryRowsPerInsert
+            // The usual publish: two statements known in advance, sent with the transaction's other writes.
+            ? await WriteAsync(new StatementWrite<PublishOutcome>(
+                EventWithDeliveriesInsertStatements(newEvent.Deliveries.Count), EventWithDeliveriesInsertSql(newEvent.Deliveries.Count),
+                EventInsertArgs(newEvent, 0, newEvent.Deliveries.Count), null,
+                (_, _, _) => ValueTask.FromResult(new PublishOutcome(null)),
+                StoreNotifications.Work))
+            : await WriteAsync((c, t) => PublishAsync(c, t, newEvent, idempotency, idempotencyNotBefore));
         if (outcome.Existing is null)
         {
             // Committed: only now may a reading of the endpoints with pending work see it.
@@ -44,12 +51,12 @@ public sealed partial class HeraldStore
         return outcome;
     }
 
-    private PublishOutcome Publish(DbConnection c, DbTransaction t, NewEvent newEvent, IdempotencyRecord? idempotency, DateTimeOffset idempotencyNotBefore)
+    private async ValueTask<PublishOutcome> PublishAsync(DbConnection c, DbTransaction t, NewEvent newEvent, IdempotencyRecord? idempotency, DateTimeOffset idempotencyNotBefore)
     {
         if (idempotency is not null)
         {
             var orgId = newEvent.Event.OrgId;
-            var existing = c.Query(t, "SELECT key, body_hash, status, response, created_at FROM idempotency WHERE org_id = @org AND key = @k",
+            var existing = await c.QueryAsync(t, "SELECT key, body_hash, status, response, created_at FROM idempotency WHERE org_id = @org AND key = @k",
                 r => (Record: new IdempotencyRecord(r.GetString(0), r.Bytes(1), r.GetInt32(2), r.Bytes(3)), CreatedAt: r.GetInt64(4)),
                 ("@org", orgId), ("@k", idempotency.Key));
             if (existing.Count > 0)
@@ -58,13 +65,13 @@ public sealed partial class HeraldStore
                 {
                     return new PublishOutcome(existing[0].Record);
                 }
-                c.Execute(t, "DELETE FROM idempotency WHERE org_id = @org AND key = @k", ("@org", orgId), ("@k", idempotency.Key));
+                await c.ExecuteAsync(t, "DELETE FROM idempotency WHERE org_id = @org AND key = @k", ("@org", orgId), ("@k", idempotency.Key));
             }
-            c.Execute(t, "INSERT INTO idempotency (org_id, key, body_hash, status, response, created_at) VALUES (@org, @k, @h, @s, @r, @at)",
+            await c.ExecuteAsync(t, "INSERT INTO idempotency (org_id, key, body_hash, status, response, created_at) VALUES (@org, @k, @h, @s, @r, @at)",
                 ("@org", orgId), ("@k", idempotency.Key), ("@h", idempotency.BodyHash), ("@s", idempotency.Status), ("@r", idempotency.Response),
                 ("@at", Times.ToUnixMs(newEvent.Event.CreatedAt)));
         }
-        InsertEvent(c, t, newEvent);
+        await InsertEventAsync(c, t, newEvent);
         if (newEvent.Deliveries.Count > 0)
         {
             Notify(c, t, StoreNotifications.Work);
@@ -72,39 +79,75 @@ public sealed partial class HeraldStore
         return new PublishOutcome(null);
     }
 
-    private static void InsertEvent(DbConnection c, DbTransaction t, NewEvent newEvent)
+    private static async ValueTask InsertEventAsync(DbConnection c, DbTransaction t, NewEvent newEvent)
     {
-        var e = newEvent.Event;
-        var createdAt = Times.ToUnixMs(e.CreatedAt);
-        c.Execute(t, $"INSERT INTO events ({EventColumns}) VALUES (@id, @org, @type, @rt, @rid, @tb, @oa, @ca, @data)",
-            ("@id", e.Id), ("@org", e.OrgId), ("@type", e.Type), ("@rt", e.Resource?.Type), ("@rid", e.Resource?.Id),
-            ("@tb", e.TriggeredByJson), ("@oa", e.OccurredAt is { } oa ? Times.ToUnixMs(oa) : null), ("@ca", createdAt), ("@data", e.Data));
         if (newEvent.Deliveries.Count == 0)
         {
+            await c.ExecuteAsync(t, EventInsertSql, EventArgs(newEvent.Event));
             return;
         }
-        // Many rows a statement: a fan-out to a thousand endpoints is ten round trips, not a thousand.
+        // Many rows a statement: a fan-out to a thousand endpoints is ten round trips, not a thousand;
+        // and the event rides in the command of its first hundred deliveries, so a usual publish is one.
         for (var first = 0; first < newEvent.Deliveries.Count; first += DeliveryRowsPerInsert)
         {
             var rows = Math.Min(DeliveryRowsPerInsert, newEvent.Deliveries.Count - first);
-            var args = new (string, object?)[3 + rows * 6];
-            args[0] = ("@org", e.OrgId);
-            args[1] = ("@event", e.Id);
-            args[2] = ("@at", createdAt);
-            for (var i = 0; i < rows; i++)
-            {
-                var delivery = newEvent.Deliveries[first + i];
-                var p = 3 + i * 6;
-                args[p] = ($"@id{i}", delivery.Id);
-                args[p + 1] = ($"@ep{i}", delivery.EndpointId);
-                args[p + 2] = ($"@st{i}", delivery.Leased ? "delivering" : "pending");
-                args[p + 3] = ($"@due{i}", delivery.DueAt is { } due ? Times.ToUnixMs(due) : createdAt);
-                args[p + 4] = ($"@lease{i}", delivery.Leased ? createdAt + (long)ManualLease.TotalMilliseconds : null);
-                args[p + 5] = ($"@fifo{i}", delivery.Fifo ? 1 : 0);
-            }
-            c.Execute(t, DeliveryInsertSql(rows), args);
+            await c.ExecuteAsync(t, first == 0 ? EventWithDeliveriesInsertSql(rows) : DeliveryInsertSql(rows), EventInsertArgs(newEvent, first, rows));
         }
     }
+
+    /// <summary>
+    /// The arguments of the INSERT of deliveries <paramref name="first"/>… (<paramref name="rows"/> of
+    /// them) of an event, and for the first hundred those of the event's INSERT too.
+    /// </summary>
+    private static (string, object?)[] EventInsertArgs(NewEvent newEvent, int first, int rows)
+    {
+        var e = newEvent.Event;
+        var createdAt = Times.ToUnixMs(e.CreatedAt);
+        var eventArgs = first == 0 ? EventArgs(e) : [];
+        var head = first == 0 ? eventArgs.Length : 1;
+        var args = new (string, object?)[head + 2 + rows * 6];
+        if (first == 0)
+        {
+            eventArgs.CopyTo(args, 0);
+        }
+        else
+        {
+            args[0] = ("@org", e.OrgId);
+        }
+        args[head] = ("@event", e.Id);
+        args[head + 1] = ("@at", createdAt);
+        for (var i = 0; i < rows; i++)
+        {
+            var delivery = newEvent.Deliveries[first + i];
+            var p = head + 2 + i * 6;
+            args[p] = ($"@id{i}", delivery.Id);
+            args[p + 1] = ($"@ep{i}", delivery.EndpointId);
+            args[p + 2] = ($"@st{i}", delivery.Leased ? "delivering" : "pending");
+            args[p + 3] = ($"@due{i}", delivery.DueAt is { } due ? Times.ToUnixMs(due) : createdAt);
+            args[p + 4] = ($"@lease{i}", delivery.Leased ? createdAt + (long)ManualLease.TotalMilliseconds : null);
+            args[p + 5] = ($"@fifo{i}", delivery.Fifo ? 1 : 0);
+        }
+        return args;
+    }
+
+    private static (string, object?)[] EventArgs(HeraldEvent e) =>
+    [
+        ("@org", e.OrgId), ("@id", e.Id), ("@type", e.Type), ("@rt", e.Resource?.Type), ("@rid", e.Resource?.Id),
+        ("@tb", e.TriggeredByJson), ("@oa", e.OccurredAt is { } oa ? Times.ToUnixMs(oa) : null), ("@ca", Times.ToUnixMs(e.CreatedAt)), ("@data", e.Data),
+    ];
+
+    private static readonly string[][] EventWithDeliveriesInsertStatementsBySize = new string[DeliveryRowsPerInsert + 1][];
+
+    private static string[] EventWithDeliveriesInsertStatements(int rows) =>
+        EventWithDeliveriesInsertStatementsBySize[rows] ??= [EventInsertSql, DeliveryInsertSql(rows)];
+
+    private const string EventInsertSql = $"INSERT INTO events ({EventColumns}) VALUES (@id, @org, @type, @rt, @rid, @tb, @oa, @ca, @data)";
+
+    private static readonly string[] EventWithDeliveriesInserts = new string[DeliveryRowsPerInsert + 1];
+
+    /// <summary>The INSERT of an event and the INSERT of its first <paramref name="rows"/> deliveries, in one command.</summary>
+    private static string EventWithDeliveriesInsertSql(int rows) =>
+        EventWithDeliveriesInserts[rows] ??= EventInsertSql + ";\n" + DeliveryInsertSql(rows);
 
     private const int DeliveryRowsPerInsert = 100;
 
@@ -127,15 +170,15 @@ public sealed partial class HeraldStore
         return sql.ToString();
     }
 
-    public IdempotencyRecord? FindIdempotency(string orgId, string key, DateTimeOffset notBefore) => Read(c =>
-        c.One(null, "SELECT key, body_hash, status, response FROM idempotency WHERE org_id = @org AND key = @k AND created_at >= @nb",
+    public Task<IdempotencyRecord?> FindIdempotencyAsync(string orgId, string key, DateTimeOffset notBefore) => ReadAsync(c =>
+        c.OneAsync(null, "SELECT key, body_hash, status, response FROM idempotency WHERE org_id = @org AND key = @k AND created_at >= @nb",
             r => new IdempotencyRecord(r.GetString(0), r.Bytes(1), r.GetInt32(2), r.Bytes(3)),
             ("@org", orgId), ("@k", key), ("@nb", Times.ToUnixMs(notBefore))));
 
-    public HeraldEvent? GetEvent(string orgId, string id) =>
-        Read(c => c.One(null, $"SELECT {EventColumns} FROM events WHERE org_id = @org AND id = @id", r => MapEvent(r), ("@org", orgId), ("@id", id)));
+    public Task<HeraldEvent?> GetEventAsync(string orgId, string id) =>
+        ReadAsync(c => c.OneAsync(null, $"SELECT {EventColumns} FROM events WHERE org_id = @org AND id = @id", r => MapEvent(r), ("@org", orgId), ("@id", id)));
 
-    public Page<HeraldEvent> ListEvents(string orgId, EventQuery q) => Read(c =>
+    public Task<Page<HeraldEvent>> ListEventsAsync(string orgId, EventQuery q) => ReadAsync(async c =>
     {
         var sql = new StringBuilder($"SELECT {EventColumns} FROM events WHERE org_id = @org");
         var args = new List<(string, object?)> { ("@org", orgId), ("@limit", q.Limit) };
@@ -144,7 +187,7 @@ public sealed partial class HeraldStore
         AddFilter(sql, args, "resource_id", q.ResourceId);
         AddWindow(sql, args, q.Since, q.Until, q.Cursor);
         sql.Append(" ORDER BY id DESC LIMIT @limit");
-        var rows = c.Query(null, sql.ToString(), r => MapEvent(r), [.. args]);
+        var rows = await c.QueryAsync(null, sql.ToString(), r => MapEvent(r), [.. args]);
         return new Page<HeraldEvent>(rows, Cursor(rows.LastOrDefault()?.Id, rows.Count, q.Limit));
     });
 

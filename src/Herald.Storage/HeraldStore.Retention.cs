@@ -11,10 +11,10 @@ public sealed partial class HeraldStore
     /// deliveries have all ended, with their deliveries and attempts, and expired idempotency keys.
     /// An event still owed to a receiver is never purged, however old. Returns the events deleted.
     /// </summary>
-    public Task<int> PurgeAsync(DateTimeOffset cutoff, DateTimeOffset idempotencyCutoff, int batch) => WriteAsync((c, t) =>
+    public Task<int> PurgeAsync(DateTimeOffset cutoff, DateTimeOffset idempotencyCutoff, int batch) => WriteAsync(async (c, t) =>
     {
-        c.Execute(t, "DELETE FROM idempotency WHERE created_at < @cut", ("@cut", Times.ToUnixMs(idempotencyCutoff)));
-        var ids = c.Query(t, """
+        await c.ExecuteAsync(t, "DELETE FROM idempotency WHERE created_at < @cut", ("@cut", Times.ToUnixMs(idempotencyCutoff)));
+        var ids = await c.QueryAsync(t, """
             SELECT id FROM events e
             WHERE e.created_at < @cut
               AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id AND d.status IN ('pending', 'delivering'))
@@ -32,9 +32,9 @@ public sealed partial class HeraldStore
             names.Append(i == 0 ? "" : ", ").Append("@e").Append(i);
             args[i] = ($"@e{i}", ids[i]);
         }
-        c.Execute(t, $"DELETE FROM attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE event_id IN ({names}))", args);
-        c.Execute(t, $"DELETE FROM deliveries WHERE event_id IN ({names})", args);
-        c.Execute(t, $"DELETE FROM events WHERE id IN ({names})", args);
+        await c.ExecuteAsync(t, $"DELETE FROM attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE event_id IN ({names}))", args);
+        await c.ExecuteAsync(t, $"DELETE FROM deliveries WHERE event_id IN ({names})", args);
+        await c.ExecuteAsync(t, $"DELETE FROM events WHERE id IN ({names})", args);
         return ids.Count;
     });
 }

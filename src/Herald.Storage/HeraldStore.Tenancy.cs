@@ -9,15 +9,15 @@ public sealed partial class HeraldStore
 {
     private static Organization MapOrg(DbDataReader r) => new(r.GetString(0), r.GetString(1), Times.FromUnixMs(r.GetInt64(2)));
 
-    public Task<Organization> CreateOrgAsync(string name) => WriteAsync((c, t) =>
+    public Task<Organization> CreateOrgAsync(string name) => WriteAsync(async (c, t) =>
     {
-        if (c.Scalar(t, "SELECT id FROM orgs WHERE name = @n", ("@n", name)) is not null)
+        if (await c.ScalarAsync(t, "SELECT id FROM orgs WHERE name = @n", ("@n", name)) is not null)
         {
             throw new ConflictException($"An organization named '{name}' already exists.");
         }
         var now = Times.Truncate(_time.GetUtcNow());
         var org = new Organization(Ids.New(Ids.Org, now), name, now);
-        c.Execute(t, "INSERT INTO orgs (id, name, created_at) VALUES (@id, @n, @at)", ("@id", org.Id), ("@n", name), ("@at", Times.ToUnixMs(now)));
+        await c.ExecuteAsync(t, "INSERT INTO orgs (id, name, created_at) VALUES (@id, @n, @at)", ("@id", org.Id), ("@n", name), ("@at", Times.ToUnixMs(now)));
         return org;
     });
 
@@ -26,20 +26,20 @@ public sealed partial class HeraldStore
     {
         try
         {
-            return FindOrgByName(name) ?? await CreateOrgAsync(name);
+            return await FindOrgByNameAsync(name) ?? await CreateOrgAsync(name);
         }
         catch (ConflictException)
         {
-            return FindOrgByName(name)!;
+            return (await FindOrgByNameAsync(name))!;
         }
     }
 
-    public Organization? FindOrgByName(string name) =>
-        Read(c => c.One(null, "SELECT id, name, created_at FROM orgs WHERE name = @n", MapOrg, ("@n", name)));
+    public Task<Organization?> FindOrgByNameAsync(string name) =>
+        ReadAsync(c => c.OneAsync(null, "SELECT id, name, created_at FROM orgs WHERE name = @n", MapOrg, ("@n", name)));
 
-    public Page<Organization> ListOrgs(string? cursor, int limit) => Read(c =>
+    public Task<Page<Organization>> ListOrgsAsync(string? cursor, int limit) => ReadAsync(async c =>
     {
-        var rows = c.Query(null, "SELECT id, name, created_at FROM orgs WHERE (@cursor IS NULL OR id < @cursor) ORDER BY id DESC LIMIT @limit",
+        var rows = await c.QueryAsync(null, "SELECT id, name, created_at FROM orgs WHERE (@cursor IS NULL OR id < @cursor) ORDER BY id DESC LIMIT @limit",
             MapOrg, ("@cursor", cursor), ("@limit", limit));
         return new Page<Organization>(rows, Cursor(rows.LastOrDefault()?.Id, rows.Count, limit));
     });
@@ -52,49 +52,49 @@ public sealed partial class HeraldStore
 
     private const string KeyColumns = "id, org_id, name, role, is_operator, created_at, last_used_at";
 
-    public Task<ApiKey> CreateKeyAsync(string orgId, string name, Role role, bool isOperator, byte[] hash) => WriteAsync((c, t) =>
+    public Task<ApiKey> CreateKeyAsync(string orgId, string name, Role role, bool isOperator, byte[] hash) => WriteAsync(async (c, t) =>
     {
         var now = Times.Truncate(_time.GetUtcNow());
         var key = new ApiKey(Ids.New(Ids.Key, now), orgId, name, role, isOperator, now, null);
-        c.Execute(t, "INSERT INTO api_keys (id, org_id, name, role, is_operator, hash, created_at) VALUES (@id, @org, @n, @role, @op, @hash, @at)",
+        await c.ExecuteAsync(t, "INSERT INTO api_keys (id, org_id, name, role, is_operator, hash, created_at) VALUES (@id, @org, @n, @role, @op, @hash, @at)",
             ("@id", key.Id), ("@org", orgId), ("@n", name), ("@role", Roles.Name(role)), ("@op", isOperator ? 1 : 0), ("@hash", hash), ("@at", Times.ToUnixMs(now)));
         return key;
     });
 
     /// <summary>Registers a bootstrap key unless a key with this hash exists (earlier ones stay valid).</summary>
-    public Task<bool> EnsureKeyAsync(string orgId, string name, byte[] hash) => WriteAsync((c, t) =>
+    public Task<bool> EnsureKeyAsync(string orgId, string name, byte[] hash) => WriteAsync(async (c, t) =>
     {
-        if (c.Scalar(t, "SELECT id FROM api_keys WHERE hash = @h", ("@h", hash)) is not null)
+        if (await c.ScalarAsync(t, "SELECT id FROM api_keys WHERE hash = @h", ("@h", hash)) is not null)
         {
             return false;
         }
         var now = Times.Truncate(_time.GetUtcNow());
         // Processes starting together on one database register the same key once.
-        return c.Execute(t, "INSERT INTO api_keys (id, org_id, name, role, is_operator, hash, created_at) VALUES (@id, @org, @n, 'admin', 1, @hash, @at) ON CONFLICT (hash) DO NOTHING",
+        return await c.ExecuteAsync(t, "INSERT INTO api_keys (id, org_id, name, role, is_operator, hash, created_at) VALUES (@id, @org, @n, 'admin', 1, @hash, @at) ON CONFLICT (hash) DO NOTHING",
             ("@id", Ids.New(Ids.Key, now)), ("@org", orgId), ("@n", name), ("@hash", hash), ("@at", Times.ToUnixMs(now))) > 0;
     });
 
-    public bool AnyOperatorKey() => Read(c => c.Scalar(null, "SELECT 1 FROM api_keys WHERE is_operator = 1 LIMIT 1") is not null);
+    public Task<bool> AnyOperatorKeyAsync() => ReadAsync(async c => await c.ScalarAsync(null, "SELECT 1 FROM api_keys WHERE is_operator = 1 LIMIT 1") is not null);
 
-    public ApiKey? FindKeyByHash(byte[] hash) =>
-        Read(c => c.One(null, $"SELECT {KeyColumns} FROM api_keys WHERE hash = @h", MapKey, ("@h", hash)));
+    public Task<ApiKey?> FindKeyByHashAsync(byte[] hash) =>
+        ReadAsync(c => c.OneAsync(null, $"SELECT {KeyColumns} FROM api_keys WHERE hash = @h", MapKey, ("@h", hash)));
 
-    public ApiKey? FindKey(string orgId, string id) =>
-        Read(c => c.One(null, $"SELECT {KeyColumns} FROM api_keys WHERE org_id = @org AND id = @id", MapKey, ("@org", orgId), ("@id", id)));
+    public Task<ApiKey?> FindKeyAsync(string orgId, string id) =>
+        ReadAsync(c => c.OneAsync(null, $"SELECT {KeyColumns} FROM api_keys WHERE org_id = @org AND id = @id", MapKey, ("@org", orgId), ("@id", id)));
 
-    public Page<ApiKey> ListKeys(string orgId, string? cursor, int limit) => Read(c =>
+    public Task<Page<ApiKey>> ListKeysAsync(string orgId, string? cursor, int limit) => ReadAsync(async c =>
     {
-        var rows = c.Query(null, $"SELECT {KeyColumns} FROM api_keys WHERE org_id = @org AND (@cursor IS NULL OR id < @cursor) ORDER BY id DESC LIMIT @limit",
+        var rows = await c.QueryAsync(null, $"SELECT {KeyColumns} FROM api_keys WHERE org_id = @org AND (@cursor IS NULL OR id < @cursor) ORDER BY id DESC LIMIT @limit",
             MapKey, ("@org", orgId), ("@cursor", cursor), ("@limit", limit));
         return new Page<ApiKey>(rows, Cursor(rows.LastOrDefault()?.Id, rows.Count, limit));
     });
 
     public async Task<bool> DeleteKeyAsync(string orgId, string id)
     {
-        var deleted = await WriteAsync((c, t) =>
+        var deleted = await WriteAsync(async (c, t) =>
         {
             Notify(c, t, StoreNotifications.KeyRevoked(id));
-            return c.Execute(t, "DELETE FROM api_keys WHERE org_id = @org AND id = @id", ("@org", orgId), ("@id", id)) > 0;
+            return await c.ExecuteAsync(t, "DELETE FROM api_keys WHERE org_id = @org AND id = @id", ("@org", orgId), ("@id", id)) > 0;
         });
         if (deleted)
         {
@@ -104,11 +104,11 @@ public sealed partial class HeraldStore
     }
 
     /// <summary>Records when keys were last used; batched by the caller so reads never cost a write each.</summary>
-    public Task TouchKeysAsync(IReadOnlyCollection<(string Id, DateTimeOffset At)> uses) => WriteAsync((c, t) =>
+    public Task TouchKeysAsync(IReadOnlyCollection<(string Id, DateTimeOffset At)> uses) => WriteAsync(async (c, t) =>
     {
         foreach (var (id, at) in uses)
         {
-            c.Execute(t, "UPDATE api_keys SET last_used_at = @at WHERE id = @id AND (last_used_at IS NULL OR last_used_at < @at)", ("@id", id), ("@at", Times.ToUnixMs(at)));
+            await c.ExecuteAsync(t, "UPDATE api_keys SET last_used_at = @at WHERE id = @id AND (last_used_at IS NULL OR last_used_at < @at)", ("@id", id), ("@at", Times.ToUnixMs(at)));
         }
         return 0;
     });
@@ -120,46 +120,46 @@ public sealed partial class HeraldStore
     private static EventType MapEventType(DbDataReader r) => new(
         r.GetString(0), r.GetString(1), r.GetString(2), r.NullableString(3), Times.FromUnixMs(r.GetInt64(4)), Times.FromUnixMs(r.GetInt64(5)));
 
-    public Task<EventType> CreateEventTypeAsync(string orgId, string name, string description, string? schema) => WriteAsync((c, t) =>
+    public Task<EventType> CreateEventTypeAsync(string orgId, string name, string description, string? schema) => WriteAsync(async (c, t) =>
     {
-        if (c.Scalar(t, "SELECT 1 FROM event_types WHERE org_id = @org AND name = @n", ("@org", orgId), ("@n", name)) is not null)
+        if (await c.ScalarAsync(t, "SELECT 1 FROM event_types WHERE org_id = @org AND name = @n", ("@org", orgId), ("@n", name)) is not null)
         {
             throw new ConflictException($"The event type '{name}' already exists.");
         }
         var now = Times.Truncate(_time.GetUtcNow());
         Notify(c, t, StoreNotifications.EventType(orgId, name));
-        c.Execute(t, "INSERT INTO event_types (org_id, name, description, schema, created_at, updated_at) VALUES (@org, @n, @d, @s, @at, @at)",
+        await c.ExecuteAsync(t, "INSERT INTO event_types (org_id, name, description, schema, created_at, updated_at) VALUES (@org, @n, @d, @s, @at, @at)",
             ("@org", orgId), ("@n", name), ("@d", description), ("@s", schema), ("@at", Times.ToUnixMs(now)));
         return new EventType(orgId, name, description, schema, now, now);
     });
 
-    public Task<EventType?> ReplaceEventTypeAsync(string orgId, string name, string description, string? schema) => WriteAsync((c, t) =>
+    public Task<EventType?> ReplaceEventTypeAsync(string orgId, string name, string description, string? schema) => WriteAsync(async (c, t) =>
     {
-        var existing = c.One(t, $"SELECT {EventTypeColumns} FROM event_types WHERE org_id = @org AND name = @n", MapEventType, ("@org", orgId), ("@n", name));
+        var existing = await c.OneAsync(t, $"SELECT {EventTypeColumns} FROM event_types WHERE org_id = @org AND name = @n", MapEventType, ("@org", orgId), ("@n", name));
         if (existing is null)
         {
             return null;
         }
         var now = Times.Truncate(_time.GetUtcNow());
         Notify(c, t, StoreNotifications.EventType(orgId, name));
-        c.Execute(t, "UPDATE event_types SET description = @d, schema = @s, updated_at = @at WHERE org_id = @org AND name = @n",
+        await c.ExecuteAsync(t, "UPDATE event_types SET description = @d, schema = @s, updated_at = @at WHERE org_id = @org AND name = @n",
             ("@org", orgId), ("@n", name), ("@d", description), ("@s", schema), ("@at", Times.ToUnixMs(now)));
         return existing with { Description = description, SchemaJson = schema, UpdatedAt = now };
     });
 
-    public EventType? GetEventType(string orgId, string name) =>
-        Read(c => c.One(null, $"SELECT {EventTypeColumns} FROM event_types WHERE org_id = @org AND name = @n", MapEventType, ("@org", orgId), ("@n", name)));
+    public Task<EventType?> GetEventTypeAsync(string orgId, string name) =>
+        ReadAsync(c => c.OneAsync(null, $"SELECT {EventTypeColumns} FROM event_types WHERE org_id = @org AND name = @n", MapEventType, ("@org", orgId), ("@n", name)));
 
-    public Page<EventType> ListEventTypes(string orgId, string? cursor, int limit) => Read(c =>
+    public Task<Page<EventType>> ListEventTypesAsync(string orgId, string? cursor, int limit) => ReadAsync(async c =>
     {
-        var rows = c.Query(null, $"SELECT {EventTypeColumns} FROM event_types WHERE org_id = @org AND (@cursor IS NULL OR name > @cursor) ORDER BY name LIMIT @limit",
+        var rows = await c.QueryAsync(null, $"SELECT {EventTypeColumns} FROM event_types WHERE org_id = @org AND (@cursor IS NULL OR name > @cursor) ORDER BY name LIMIT @limit",
             MapEventType, ("@org", orgId), ("@cursor", cursor), ("@limit", limit));
         return new Page<EventType>(rows, Cursor(rows.LastOrDefault()?.Name, rows.Count, limit));
     });
 
-    public Task<bool> DeleteEventTypeAsync(string orgId, string name) => WriteAsync((c, t) =>
+    public Task<bool> DeleteEventTypeAsync(string orgId, string name) => WriteAsync(async (c, t) =>
     {
         Notify(c, t, StoreNotifications.EventType(orgId, name));
-        return c.Execute(t, "DELETE FROM event_types WHERE org_id = @org AND name = @n", ("@org", orgId), ("@n", name)) > 0;
+        return await c.ExecuteAsync(t, "DELETE FROM event_types WHERE org_id = @org AND name = @n", ("@org", orgId), ("@n", name)) > 0;
     });
 }

@@ -7,11 +7,12 @@ namespace Herald.Storage;
 /// <summary>
 /// Herald's storage port, speaking delivery rather than rows: publish an event with its deliveries
 /// in one transaction, claim due deliveries with a lease, complete or reschedule them. Reads use
-/// their own pooled connections; every write goes through one group-committing writer.
+/// their own pooled connections; every write goes through one group-committing writer. Every
+/// method that reaches the database is asynchronous (docs/adr/0009-async-storage.md).
 /// </summary>
 public sealed partial class HeraldStore : IAsyncDisposable
 {
-    private readonly Func<DbConnection> _open;
+    private readonly Func<ValueTask<DbConnection>> _open;
     private readonly IDialect _dialect;
     private readonly TimeProvider _time;
     private readonly BatchWriter _writer;
@@ -19,7 +20,7 @@ public sealed partial class HeraldStore : IAsyncDisposable
     private readonly Func<Action<string>, CancellationToken, Task>? _listen;
     private readonly IAsyncDisposable? _owned;
 
-    internal HeraldStore(Func<DbConnection> open, IDialect dialect, TimeProvider time,
+    internal HeraldStore(Func<ValueTask<DbConnection>> open, IDialect dialect, TimeProvider time,
         Func<Action<string>, CancellationToken, Task>? listen = null, IAsyncDisposable? owned = null)
     {
         _open = open;
@@ -100,7 +101,7 @@ public sealed partial class HeraldStore : IAsyncDisposable
     /// <summary>Reads and write jobs sent to the database since start (an idle server must keep this near one a second).</summary>
     public long RoundTrips => Interlocked.Read(ref _roundTrips);
 
-    internal async Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, T> job)
+    internal async Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, ValueTask<T>> job)
     {
         Interlocked.Increment(ref _roundTrips);
         try
@@ -115,56 +116,69 @@ public sealed partial class HeraldStore : IAsyncDisposable
         }
     }
 
-    internal T Read<T>(Func<DbConnection, T> query)
+    internal async Task<T> WriteAsync<T>(StatementWrite<T> write)
     {
         Interlocked.Increment(ref _roundTrips);
         try
         {
-            using var connection = _open();
-            return query(connection);
+            return await _writer.WriteAsync(write);
+        }
+        catch (DbException e) when (_dialect.IsUniqueViolation(e))
+        {
+            throw new ConflictException("It already exists: another request created it at the same moment.");
+        }
+    }
+
+    internal async Task<T> ReadAsync<T>(Func<DbConnection, ValueTask<T>> query)
+    {
+        Interlocked.Increment(ref _roundTrips);
+        try
+        {
+            await using var connection = await _open();
+            return await query(connection);
         }
         catch (Exception e) when (_dialect.IsTransient(e))
         {
             // A pooled connection that died with a restarted server: one more try on a fresh one.
             _dialect.ResetConnections();
-            using var connection = _open();
-            return query(connection);
+            await using var connection = await _open();
+            return await query(connection);
         }
     }
 
     /// <summary>Applies the schema steps not yet applied; safe to run at every start, and from several processes at once.</summary>
     internal async Task MigrateAsync()
     {
-        await WriteAsync((c, t) =>
+        await WriteAsync(async (c, t) =>
         {
             if (_dialect.MigrationLockSql is { } takeLock)
             {
-                c.Execute(t, takeLock);
+                await c.ExecuteAsync(t, takeLock);
             }
-            c.Execute(t, "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)");
-            var applied = c.Query(t, "SELECT version FROM schema_migrations", r => r.GetInt32(0)).ToHashSet();
+            await c.ExecuteAsync(t, "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)");
+            var applied = (await c.QueryAsync(t, "SELECT version FROM schema_migrations", r => r.GetInt32(0))).ToHashSet();
             foreach (var (version, name, sql) in Migrations.Steps)
             {
                 if (applied.Contains(version))
                 {
                     continue;
                 }
-                c.Execute(t, sql);
-                c.Execute(t, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (@v, @n, @at)", ("@v", version), ("@n", name), ("@at", Now));
+                await c.ExecuteAsync(t, sql);
+                await c.ExecuteAsync(t, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (@v, @n, @at)", ("@v", version), ("@n", name), ("@at", Now));
             }
             return 0;
         });
     }
 
     /// <summary>The schema version now in the database.</summary>
-    public int SchemaVersion() => Read(c => Convert.ToInt32(c.Scalar(null, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations")));
+    public Task<int> SchemaVersionAsync() => ReadAsync(async c => Convert.ToInt32(await c.ScalarAsync(null, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations")));
 
     /// <summary>True when the database answers a query (readiness).</summary>
-    public bool Ping()
+    public async Task<bool> PingAsync()
     {
         try
         {
-            return Read(c => c.Scalar(null, "SELECT 1") is not null);
+            return await ReadAsync(async c => await c.ScalarAsync(null, "SELECT 1") is not null);
         }
         catch (DbException)
         {
@@ -173,13 +187,13 @@ public sealed partial class HeraldStore : IAsyncDisposable
     }
 
     /// <summary>Stores <paramref name="value"/> under <paramref name="key"/> unless a value is there; returns the value in force.</summary>
-    public Task<string> InitMetaAsync(string key, string value) => WriteAsync((c, t) =>
+    public Task<string> InitMetaAsync(string key, string value) => WriteAsync(async (c, t) =>
     {
-        if (c.Scalar(t, "SELECT value FROM meta WHERE key = @k", ("@k", key)) is string existing)
+        if (await c.ScalarAsync(t, "SELECT value FROM meta WHERE key = @k", ("@k", key)) is string existing)
         {
             return existing;
         }
-        c.Execute(t, "INSERT INTO meta (key, value) VALUES (@k, @v)", ("@k", key), ("@v", value));
+        await c.ExecuteAsync(t, "INSERT INTO meta (key, value) VALUES (@k, @v)", ("@k", key), ("@v", value));
         return value;
     });
 

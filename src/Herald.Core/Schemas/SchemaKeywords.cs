@@ -7,7 +7,7 @@ namespace Herald.Core.Schemas;
 
 /// <summary>
 /// Herald's JSON Schema dialect for JsonSchema.Net: the library's applicators and reference
-/// resolution, with Herald's own rules where the library's differ (see docs/adr/0006).
+/// resolution, with Herald's own rules where the library's differ (see docs/adr/0008-json-schema-on-jsonschema-net.md).
 /// </summary>
 /// <remarks>
 /// Keywords of drafts 04 to 2020-12 are read in one dialect, as Herald always has: array-form

@@ -76,7 +76,7 @@ public sealed class AttemptRunner(
         var health = new EndpointHealth(endpoint.OrgId, endpoint.Id, acknowledged, goneReason, healthPolicy);
         // Any failure may be the one that disables the endpoint (410, or failing for the auto-disable
         // period); the store decides in the transaction and stores this notification with it.
-        var followUp = acknowledged ? null : OperationalEvents.EndpointDisabled(catalog.ForOrg(endpoint.OrgId), endpoint, goneReason ?? "", now);
+        var followUp = acknowledged ? null : OperationalEvents.EndpointDisabled(await catalog.ForOrgAsync(endpoint.OrgId), endpoint, goneReason ?? "", now);
 
         var attempts = new List<Attempt>(deliveries.Count);
         var completions = new List<Task<HealthChange>>(deliveries.Count);

@@ -115,7 +115,7 @@ public sealed class Dispatcher(
                         continue;
                     }
                     var extra = await store.ClaimDueAsync(free, LeaseGrace, skipOrgs);
-                    Dispatch(extra);
+                    await DispatchAsync(extra);
                     claimNow = extra.Count == free;
                     continue;
                 }
@@ -126,7 +126,7 @@ public sealed class Dispatcher(
                 if (claimNow)
                 {
                     var claimed = await store.ClaimDueAsync(free, LeaseGrace);
-                    Dispatch(claimed);
+                    await DispatchAsync(claimed);
                     if (claimed.Count == free)
                     {
                         // A full batch: more is probably due. Claim again as soon as a slot frees.
@@ -135,7 +135,7 @@ public sealed class Dispatcher(
                 }
                 // Idle, this read is the only query a second: claims happen only when something is due
                 // or a publish (or a finished attempt) says there may be work.
-                var wait = UntilNextDue();
+                var wait = await UntilNextDueAsync();
                 if (wait == TimeSpan.Zero)
                 {
                     claimNow = true;
@@ -178,9 +178,9 @@ public sealed class Dispatcher(
         }
     }
 
-    private TimeSpan UntilNextDue()
+    private async Task<TimeSpan> UntilNextDueAsync()
     {
-        var (delivery, probe) = store.NextDue();
+        var (delivery, probe) = await store.NextDueAsync();
         var now = time.GetUtcNow();
         if (probe is { } probeAt && probeAt <= now)
         {
@@ -201,17 +201,17 @@ public sealed class Dispatcher(
         _probeDue = false;
         foreach (var probe in await store.ClaimProbesAsync(Lease, options.CircuitProbeInterval))
         {
-            var endpoint = catalog.Find(probe.OrgId, probe.EndpointId);
+            var endpoint = await catalog.FindAsync(probe.OrgId, probe.EndpointId);
             Start(probe.OrgId, probe.EndpointId, [probe.Id], () => ProcessAsync(probe, endpoint, isProbe: true));
         }
     }
 
     /// <summary>Each claimed delivery goes out on its own task, except a deferred batch endpoint's, which go out together.</summary>
-    private void Dispatch(IReadOnlyList<ClaimedDelivery> claimed)
+    private async Task DispatchAsync(IReadOnlyList<ClaimedDelivery> claimed)
     {
         foreach (var group in claimed.GroupBy(d => (d.OrgId, d.EndpointId)))
         {
-            var endpoint = catalog.Find(group.Key.OrgId, group.Key.EndpointId);
+            var endpoint = await catalog.FindAsync(group.Key.OrgId, group.Key.EndpointId);
             if (endpoint is not null && Fanout.IsBatch(endpoint.Spec))
             {
                 var members = group.ToList();
@@ -493,7 +493,7 @@ public sealed class Dispatcher(
                 await store.ReleaseAsync([.. batches.Skip(1).SelectMany(b => b)], park: false);
                 held = batches[0];
             }
-            var batch = store.LoadBatch(batches[0]);
+            var batch = await store.LoadBatchAsync(batches[0]);
             if (batch.Count > 0)
             {
                 await runner.RunBatchAsync(endpoint, batch, _sendCancellation!.Token);

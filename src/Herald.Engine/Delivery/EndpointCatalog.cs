@@ -45,19 +45,17 @@ public sealed class EndpointCatalog
     }
 
     /// <summary>Every endpoint of the organization, enabled or not.</summary>
-    public IReadOnlyList<Endpoint> ForOrg(string orgId) => Load(orgId).All;
+    public async ValueTask<IReadOnlyList<Endpoint>> ForOrgAsync(string orgId) =>
+        (_byOrg.TryGetValue(orgId, out var cached) ? cached : await LoadAsync(orgId)).All;
 
-    public Endpoint? Find(string orgId, string id) => Load(orgId).ById.GetValueOrDefault(id);
+    public async ValueTask<Endpoint?> FindAsync(string orgId, string id) =>
+        (_byOrg.TryGetValue(orgId, out var cached) ? cached : await LoadAsync(orgId)).ById.GetValueOrDefault(id);
 
-    private OrgEndpoints Load(string orgId)
+    private async Task<OrgEndpoints> LoadAsync(string orgId)
     {
-        if (_byOrg.TryGetValue(orgId, out var cached))
-        {
-            return cached;
-        }
         // A change committed while this read runs bumps the version; the stale result is then not cached.
         var version = Interlocked.Read(ref _version);
-        var all = _store.AllEndpoints(orgId).Select(Open).ToArray();
+        var all = (await _store.AllEndpointsAsync(orgId)).Select(Open).ToArray();
         var loaded = new OrgEndpoints(all, all.ToDictionary(e => e.Id));
         if (Interlocked.Read(ref _version) == version)
         {

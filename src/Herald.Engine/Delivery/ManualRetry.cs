@@ -15,12 +15,12 @@ public sealed class ManualRetry(HeraldStore store, EndpointCatalog catalog, Atte
 {
     public async Task<RetryOutcome> RunAsync(string orgId, string id)
     {
-        var delivery = store.GetDelivery(orgId, id);
+        var delivery = await store.GetDeliveryAsync(orgId, id);
         if (delivery is null)
         {
             return RetryOutcome.NotFound;
         }
-        var endpoint = catalog.Find(orgId, delivery.EndpointId);
+        var endpoint = await catalog.FindAsync(orgId, delivery.EndpointId);
         if (endpoint is null)
         {
             return new RetryOutcome(true, "The delivery's endpoint was deleted; it cannot be retried.");

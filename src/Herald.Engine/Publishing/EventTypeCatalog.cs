@@ -16,13 +16,13 @@ public sealed class EventTypeCatalog(HeraldStore store)
 
     public sealed record Entry(EventType? Type, EventSchema? Schema);
 
-    public Entry Find(string orgId, string name)
+    public async ValueTask<Entry> FindAsync(string orgId, string name)
     {
         if (_cache.TryGetValue((orgId, name), out var entry))
         {
             return entry;
         }
-        var type = store.GetEventType(orgId, name);
+        var type = await store.GetEventTypeAsync(orgId, name);
         EventSchema? schema = null;
         if (type?.SchemaJson is { } json)
         {

@@ -74,7 +74,7 @@ public sealed class Publisher(
         // Only an idempotent request is compared with an earlier one; the others need no hash.
         byte[] bodyHash = idempotencyKey is null ? [] : SHA256.HashData(raw);
         var now = time.GetUtcNow();
-        if (idempotencyKey is not null && store.FindIdempotency(orgId, idempotencyKey, now - options.IdempotencyWindow) is { } earlier)
+        if (idempotencyKey is not null && await store.FindIdempotencyAsync(orgId, idempotencyKey, now - options.IdempotencyWindow) is { } earlier)
         {
             return Replay(earlier, bodyHash);
         }
@@ -85,12 +85,12 @@ public sealed class Publisher(
             return PublishResult.Unparsed(parseError);
         }
         var errors = new ValidationErrors();
-        var evt = ReadEvent(body, orgId, now, errors, out var targets);
+        var (evt, targets) = await ReadEventAsync(body, orgId, now, errors);
         if (evt is null)
         {
             return PublishResult.Invalid(errors);
         }
-        var matched = Match(evt, targets, errors);
+        var matched = await MatchAsync(evt, targets, errors);
         if (errors.Any)
         {
             return PublishResult.Invalid(errors);
@@ -110,7 +110,7 @@ public sealed class Publisher(
         {
             // Another process sharing the database stored the same key a moment earlier: answer as
             // a repeat of that request (or, if it has not committed yet, as one still in progress).
-            return store.FindIdempotency(orgId, record.Key, now - options.IdempotencyWindow) is { } stored
+            return await store.FindIdempotencyAsync(orgId, record.Key, now - options.IdempotencyWindow) is { } stored
                 ? Replay(stored, bodyHash)
                 : PublishResult.Conflict(InProgress);
         }
@@ -131,10 +131,10 @@ public sealed class Publisher(
             ? PublishResult.Answer(earlier.Status, earlier.Response, replayed: true)
             : PublishResult.Invalid("Idempotency-Key", "was already used with a different request body");
 
-    private HeraldEvent? ReadEvent(JsonBody body, string orgId, DateTimeOffset now, ValidationErrors errors, out List<string>? targets)
+    private async Task<(HeraldEvent? Event, List<string>? Targets)> ReadEventAsync(JsonBody body, string orgId, DateTimeOffset now, ValidationErrors errors)
     {
         var r = new ObjectReader(body.Object, "", errors, Fields);
-        targets = null;
+        List<string>? targets = null;
         var type = r.String("type", required: true, maxLength: EventTypeMatcher.MaxLength, allowEmpty: false);
         if (type is not null)
         {
@@ -195,7 +195,7 @@ public sealed class Publisher(
         }
         if (type is not null && data is not null && !errors.Any)
         {
-            var entry = eventTypes.Find(orgId, type);
+            var entry = await eventTypes.FindAsync(orgId, type);
             if (entry.Schema is { } schema)
             {
                 foreach (var violation in schema.Validate(dataElement.GetRawText()))
@@ -206,15 +206,15 @@ public sealed class Publisher(
         }
         if (errors.Any || type is null || data is null)
         {
-            return null;
+            return (null, targets);
         }
         now = Times.Truncate(now);
-        return new HeraldEvent(Ids.New(Ids.Event, now), orgId, type, resource, triggeredBy, occurredAt, now, data);
+        return (new HeraldEvent(Ids.New(Ids.Event, now), orgId, type, resource, triggeredBy, occurredAt, now, data), targets);
     }
 
-    private List<Endpoint> Match(HeraldEvent evt, List<string>? targets, ValidationErrors errors)
+    private async Task<List<Endpoint>> MatchAsync(HeraldEvent evt, List<string>? targets, ValidationErrors errors)
     {
-        var all = endpoints.ForOrg(evt.OrgId);
+        var all = await endpoints.ForOrgAsync(evt.OrgId);
         if (targets is null)
         {
             return Fanout.Match(all, evt);

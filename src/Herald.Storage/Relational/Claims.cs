@@ -48,6 +48,29 @@ internal static class Claims
     }
 
     /// <summary>
+    /// A claim statement (ending <c>RETURNING id</c>) made to return each leased delivery with its
+    /// event, in the columns <c>LoadClaimed</c> reads, so a claim is one round trip: the deliveries'
+    /// columns come from the UPDATE itself (the lease changes none of them), the event's from a join
+    /// (PostgreSQL: a data-modifying WITH).
+    /// </summary>
+    public static string ReturningRows(string claimStatement)
+    {
+        const string ReturningId = "RETURNING id";
+        if (!claimStatement.EndsWith(ReturningId, StringComparison.Ordinal))
+        {
+            throw new ArgumentException("A claim statement ends with RETURNING id.", nameof(claimStatement));
+        }
+        return $"""
+            WITH claimed AS (
+            {claimStatement[..^ReturningId.Length]}RETURNING id, org_id, endpoint_id, attempt_count, scheduled_failures, next_attempt_at, event_id, batch_id
+            )
+            SELECT c.id, c.org_id, c.endpoint_id, c.attempt_count, c.scheduled_failures, c.next_attempt_at,
+                   e.id, e.org_id, e.type, e.resource_type, e.resource_id, e.triggered_by, e.occurred_at, e.created_at, e.data, c.batch_id
+            FROM claimed c JOIN events e ON e.id = c.event_id
+            """;
+    }
+
+    /// <summary>
     /// The endpoints with pending deliveries, each with its organization and its earliest due time
     /// (null when every one is parked), found by skipping from one endpoint to the next in the
     /// pending-by-endpoint index: one seek per endpoint, however many deliveries each has. At most

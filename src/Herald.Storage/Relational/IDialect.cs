@@ -7,6 +7,9 @@ internal interface IDialect
 {
     string Name { get; }
 
+    /// <summary>True when the statements of several writes of a transaction go to the database in one round trip (a DbBatch).</summary>
+    bool BatchesStatements { get; }
+
     /// <summary>Write transactions a process runs at once (<see cref="BatchWriter"/>'s lanes).</summary>
     int WriterLanes { get; }
 
@@ -20,6 +23,12 @@ internal interface IDialect
     /// Rows another process is claiming at the same moment are skipped, not waited for.
     /// </summary>
     string ClaimSql { get; }
+
+    /// <summary>
+    /// True when the claim statements return the leased deliveries with their events
+    /// (<see cref="Claims.ReturningRows"/>) rather than their ids alone.
+    /// </summary>
+    bool ClaimReturnsRows { get; }
 
     /// <summary>
     /// Follows <c>deliveries d</c> in the statements that read one endpoint's pending deliveries in
@@ -43,8 +52,17 @@ internal interface IDialect
     /// </summary>
     void Notify(DbConnection connection, DbTransaction transaction, string message);
 
+    /// <summary>Adds to <paramref name="batch"/> a command that tells the other processes <paramref name="messages"/> when the transaction commits.</summary>
+    void NotifyInBatch(DbBatch batch, IReadOnlyCollection<string> messages);
+
     /// <summary>Sends what <see cref="Notify"/> gathered in the transaction, each message once, just before it commits.</summary>
-    void BeforeCommit(DbConnection connection, DbTransaction transaction);
+    ValueTask BeforeCommitAsync(DbConnection connection, DbTransaction transaction);
+
+    /// <summary>
+    /// A writer connection opened (<paramref name="opened"/>) or about to be closed: what the writers
+    /// say to the other processes comes back to this one's listener too, and is recognised by it.
+    /// </summary>
+    void WriterConnection(DbConnection connection, bool opened);
 
     /// <summary>An error worth running the transaction again for: a lost connection, a deadlock, a restarting server.</summary>
     bool IsTransient(Exception error);

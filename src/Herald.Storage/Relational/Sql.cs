@@ -84,31 +84,103 @@ internal static class Sql
         return true;
     }
 
-    /// <summary>Runs <paramref name="run"/> on a command for <paramref name="sql"/>, disposing it unless the connection keeps it.</summary>
-    private static T Run<T>(DbConnection connection, DbTransaction? transaction, string sql, (string, object?)[] args, Func<DbCommand, T> run)
+    // Connections whose async methods are synchronous underneath (Microsoft.Data.Sqlite's): the
+    // helpers below call their synchronous methods and hand back completed tasks, which spares each
+    // statement the async machinery that would buy nothing there.
+    private static volatile Type[] s_synchronous = [];
+
+    /// <summary>Says that connections of <typeparamref name="TConnection"/> do their I/O synchronously whatever the method called.</summary>
+    public static void RegisterSynchronous<TConnection>()
+        where TConnection : DbConnection
+    {
+        if (!IsSynchronous(typeof(TConnection)))
+        {
+            s_synchronous = [.. s_synchronous, typeof(TConnection)];
+        }
+    }
+
+    public static bool IsSynchronous(this DbConnection connection) => IsSynchronous(connection.GetType());
+
+    private static bool IsSynchronous(Type type)
+    {
+        foreach (var known in s_synchronous)
+        {
+            if (known == type)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    public static ValueTask<int> ExecuteAsync(this DbConnection connection, DbTransaction? transaction, string sql, params (string, object?)[] args)
     {
         var command = Use(connection, transaction, sql, args, out var kept);
+        if (!connection.IsSynchronous())
+        {
+            return Awaited(command, kept);
+        }
         try
         {
-            return run(command);
+            return new(command.ExecuteNonQuery());
         }
         finally
         {
-            if (!kept)
+            Release(command, kept);
+        }
+
+        static async ValueTask<int> Awaited(DbCommand command, bool kept)
+        {
+            try
             {
-                command.Dispose();
+                return await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+            }
+            finally
+            {
+                Release(command, kept);
             }
         }
     }
 
-    public static int Execute(this DbConnection connection, DbTransaction? transaction, string sql, params (string, object?)[] args) =>
-        Run(connection, transaction, sql, args, command => command.ExecuteNonQuery());
+    public static ValueTask<object?> ScalarAsync(this DbConnection connection, DbTransaction? transaction, string sql, params (string, object?)[] args)
+    {
+        var command = Use(connection, transaction, sql, args, out var kept);
+        if (!connection.IsSynchronous())
+        {
+            return Awaited(command, kept);
+        }
+        try
+        {
+            return new(Value(command.ExecuteScalar()));
+        }
+        finally
+        {
+            Release(command, kept);
+        }
 
-    public static object? Scalar(this DbConnection connection, DbTransaction? transaction, string sql, params (string, object?)[] args) =>
-        Run(connection, transaction, sql, args, command => command.ExecuteScalar() is var value && value is DBNull ? null : value);
+        static async ValueTask<object?> Awaited(DbCommand command, bool kept)
+        {
+            try
+            {
+                return Value(await command.ExecuteScalarAsync().ConfigureAwait(false));
+            }
+            finally
+            {
+                Release(command, kept);
+            }
+        }
 
-    public static List<T> Query<T>(this DbConnection connection, DbTransaction? transaction, string sql, Func<DbDataReader, T> map, params (string, object?)[] args) =>
-        Run(connection, transaction, sql, args, command =>
+        static object? Value(object? value) => value is DBNull ? null : value;
+    }
+
+    public static ValueTask<List<T>> QueryAsync<T>(this DbConnection connection, DbTransaction? transaction, string sql, Func<DbDataReader, T> map, params (string, object?)[] args)
+    {
+        var command = Use(connection, transaction, sql, args, out var kept);
+        if (!connection.IsSynchronous())
+        {
+            return Awaited(command, kept, map);
+        }
+        try
         {
             using var reader = command.ExecuteReader();
             var result = new List<T>();
@@ -116,16 +188,45 @@ internal static class Sql
             {
                 result.Add(map(reader));
             }
-            return result;
-        });
+            return new(result);
+        }
+        finally
+        {
+            Release(command, kept);
+        }
+
+        static async ValueTask<List<T>> Awaited(DbCommand command, bool kept, Func<DbDataReader, T> map)
+        {
+            try
+            {
+                await using var reader = await command.ExecuteReaderAsync().ConfigureAwait(false);
+                var result = new List<T>();
+                while (await reader.ReadAsync().ConfigureAwait(false))
+                {
+                    result.Add(map(reader));
+                }
+                return result;
+            }
+            finally
+            {
+                Release(command, kept);
+            }
+        }
+    }
 
     /// <summary>
     /// Runs several statements in one command (one round trip to a server) and returns the first row
     /// of the last one that returns rows, or null.
     /// </summary>
-    public static T? QueryLast<T>(this DbConnection connection, DbTransaction? transaction, string sql, Func<DbDataReader, T> map, params (string, object?)[] args)
-        where T : struct =>
-        Run(connection, transaction, sql, args, command =>
+    public static ValueTask<T?> QueryLastAsync<T>(this DbConnection connection, DbTransaction? transaction, string sql, Func<DbDataReader, T> map, params (string, object?)[] args)
+        where T : struct
+    {
+        var command = Use(connection, transaction, sql, args, out var kept);
+        if (!connection.IsSynchronous())
+        {
+            return Awaited(command, kept, map);
+        }
+        try
         {
             using var reader = command.ExecuteReader();
             T? last = null;
@@ -138,14 +239,50 @@ internal static class Sql
                 }
             }
             while (reader.NextResult());
-            return last;
-        });
+            return new(last);
+        }
+        finally
+        {
+            Release(command, kept);
+        }
 
-    public static T? One<T>(this DbConnection connection, DbTransaction? transaction, string sql, Func<DbDataReader, T> map, params (string, object?)[] args)
+        static async ValueTask<T?> Awaited(DbCommand command, bool kept, Func<DbDataReader, T> map)
+        {
+            try
+            {
+                await using var reader = await command.ExecuteReaderAsync().ConfigureAwait(false);
+                T? last = null;
+                do
+                {
+                    if (reader.FieldCount > 0)
+                    {
+                        last = await reader.ReadAsync().ConfigureAwait(false) ? map(reader) : null;
+                    }
+                }
+                while (await reader.NextResultAsync().ConfigureAwait(false));
+                return last;
+            }
+            finally
+            {
+                Release(command, kept);
+            }
+        }
+    }
+
+    public static async ValueTask<T?> OneAsync<T>(this DbConnection connection, DbTransaction? transaction, string sql, Func<DbDataReader, T> map, params (string, object?)[] args)
         where T : class
     {
-        var rows = connection.Query(transaction, sql, map, args);
+        var rows = await connection.QueryAsync(transaction, sql, map, args);
         return rows.Count > 0 ? rows[0] : null;
+    }
+
+    /// <summary>Disposes a command unless its connection keeps it.</summary>
+    private static void Release(DbCommand command, bool kept)
+    {
+        if (!kept)
+        {
+            command.Dispose();
+        }
     }
 
     /// <summary>Parameters @p0…@pN for <paramref name="values"/>, and their names joined for an <c>IN (…)</c> list.</summary>

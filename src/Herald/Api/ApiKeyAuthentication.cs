@@ -51,17 +51,17 @@ public sealed class ApiKeyAuthenticationHandler(
 {
     public const string SchemeName = "ApiKey";
 
-    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var header = Request.Headers.Authorization.ToString();
         if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
         {
-            return Task.FromResult(AuthenticateResult.NoResult());
+            return AuthenticateResult.NoResult();
         }
-        var caller = keys.Authenticate(header["Bearer ".Length..].Trim());
-        return Task.FromResult(caller is null
+        var caller = await keys.AuthenticateAsync(header["Bearer ".Length..].Trim());
+        return caller is null
             ? AuthenticateResult.Fail("The API key is not valid.")
-            : AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(CallerClaims.Identity(caller, SchemeName)), SchemeName)));
+            : AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(CallerClaims.Identity(caller, SchemeName)), SchemeName));
     }
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)

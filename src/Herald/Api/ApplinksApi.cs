@@ -35,14 +35,14 @@ public static class ApplinksApi
             .Accepts<ApplinkImportRequest>("application/json").Produces<EndpointDocument>(201);
     }
 
-    private static IResult Get(HttpContext context, string id, EndpointCatalog catalog) =>
-        catalog.Find(context.Caller().OrgId, id) is { } endpoint
+    private static async Task<IResult> Get(HttpContext context, string id, EndpointCatalog catalog) =>
+        await catalog.FindAsync(context.Caller().OrgId, id) is { } endpoint
             ? ApiJson.Ok(ApplinkResource.From(ApplinkOf(endpoint)))
             : Problems.NotFound("endpoint");
 
-    private static IResult QrCode(HttpContext context, string id, EndpointCatalog catalog, bool svg)
+    private static async Task<IResult> QrCode(HttpContext context, string id, EndpointCatalog catalog, bool svg)
     {
-        if (catalog.Find(context.Caller().OrgId, id) is not { } endpoint)
+        if (await catalog.FindAsync(context.Caller().OrgId, id) is not { } endpoint)
         {
             return Problems.NotFound("endpoint");
         }

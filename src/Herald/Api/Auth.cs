@@ -18,7 +18,7 @@ public sealed class KeyAuthenticator(HeraldStore store, TimeProvider time)
     private readonly ConcurrentDictionary<string, (ApiKey Key, DateTimeOffset Until)> _cache = new();
     private readonly ConcurrentDictionary<string, DateTimeOffset> _uses = new();
 
-    public Caller? Authenticate(string token)
+    public async ValueTask<Caller?> AuthenticateAsync(string token)
     {
         if (token.Length is < 8 or > 512)
         {
@@ -34,7 +34,7 @@ public sealed class KeyAuthenticator(HeraldStore store, TimeProvider time)
         }
         else
         {
-            key = store.FindKeyByHash(hash);
+            key = await store.FindKeyByHashAsync(hash);
             if (key is null)
             {
                 _cache.TryRemove(cacheKey, out _);

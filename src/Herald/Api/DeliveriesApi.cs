@@ -16,7 +16,7 @@ public static class DeliveriesApi
         group.MapPost("/{id}/retry", Retry).Require(Role.Admin).Produces<DeliveryResource>(202);
     }
 
-    private static IResult List(HttpContext context, HeraldStore store)
+    private static async Task<IResult> List(HttpContext context, HeraldStore store)
     {
         var errors = new ValidationErrors();
         var p = Paging.Read(context.Request, errors);
@@ -38,12 +38,12 @@ public static class DeliveriesApi
         }
         var query = new DeliveryQuery(Paging.Query(context.Request, "endpoint_id"), Paging.Query(context.Request, "event_id"), status,
             p.Since, p.Until, p.Cursor, p.Limit);
-        return ApiJson.Ok(Paging.Page(store.ListDeliveries(context.Caller().OrgId, query), d => DeliveryResource.From(d)));
+        return ApiJson.Ok(Paging.Page(await store.ListDeliveriesAsync(context.Caller().OrgId, query), d => DeliveryResource.From(d)));
     }
 
-    private static IResult Get(HttpContext context, string id, HeraldStore store) =>
-        store.GetDelivery(context.Caller().OrgId, id) is { } delivery
-            ? ApiJson.Ok(DeliveryDetail.From(delivery, store.ListAttempts(delivery.Id)))
+    private static async Task<IResult> Get(HttpContext context, string id, HeraldStore store) =>
+        await store.GetDeliveryAsync(context.Caller().OrgId, id) is { } delivery
+            ? ApiJson.Ok(DeliveryDetail.From(delivery, await store.ListAttemptsAsync(delivery.Id)))
             : Problems.NotFound("delivery");
 
     /// <summary>One attempt now, outside the schedule; it does not use up a scheduled one.</summary>
@@ -59,6 +59,6 @@ public static class DeliveriesApi
         {
             return Problems.Conflict(reason);
         }
-        return ApiJson.Ok(DeliveryResource.From(store.GetDelivery(orgId, id)!), 202);
+        return ApiJson.Ok(DeliveryResource.From((await store.GetDeliveryAsync(orgId, id))!), 202);
     }
 }

@@ -93,7 +93,7 @@ public static class EndpointsApi
         return moved;
     }
 
-    private static IResult List(HttpContext context, HeraldStore store, EndpointCatalog catalog)
+    private static async Task<IResult> List(HttpContext context, HeraldStore store, EndpointCatalog catalog)
     {
         var errors = new ValidationErrors();
         var p = Paging.Read(context.Request, errors);
@@ -101,18 +101,18 @@ public static class EndpointsApi
         {
             return Problems.Validation(errors);
         }
-        var page = store.ListEndpoints(context.Caller().OrgId, p.Cursor, p.Limit);
+        var page = await store.ListEndpointsAsync(context.Caller().OrgId, p.Cursor, p.Limit);
         return ApiJson.Ok(Paging.Page(page, e => EndpointView.ToResource(catalog.Open(e), null)));
     }
 
-    private static IResult Get(HttpContext context, string id, EndpointCatalog catalog) =>
-        catalog.Find(context.Caller().OrgId, id) is { } endpoint
+    private static async Task<IResult> Get(HttpContext context, string id, EndpointCatalog catalog) =>
+        await catalog.FindAsync(context.Caller().OrgId, id) is { } endpoint
             ? ApiJson.Ok(EndpointView.ToResource(endpoint, null))
             : Problems.NotFound("endpoint");
 
     private static async Task<IResult> Replace(HttpContext context, string id, HeraldStore store, EndpointCatalog catalog, TargetGuard guard, HeraldOptions options, TimeProvider time)
     {
-        var existing = catalog.Find(context.Caller().OrgId, id);
+        var existing = await catalog.FindAsync(context.Caller().OrgId, id);
         if (existing is null)
         {
             return Problems.NotFound("endpoint");
@@ -130,7 +130,7 @@ public static class EndpointsApi
 
     private static async Task<IResult> Patch(HttpContext context, string id, HeraldStore store, EndpointCatalog catalog, TargetGuard guard, HeraldOptions options, TimeProvider time)
     {
-        var existing = catalog.Find(context.Caller().OrgId, id);
+        var existing = await catalog.FindAsync(context.Caller().OrgId, id);
         if (existing is null)
         {
             return Problems.NotFound("endpoint");
@@ -173,7 +173,7 @@ public static class EndpointsApi
 
     private static async Task<IResult> Recover(HttpContext context, string id, HeraldStore store, EndpointCatalog catalog, DispatchSignal signal, TimeProvider time)
     {
-        var endpoint = catalog.Find(context.Caller().OrgId, id);
+        var endpoint = await catalog.FindAsync(context.Caller().OrgId, id);
         if (endpoint is null)
         {
             return Problems.NotFound("endpoint");
@@ -220,7 +220,7 @@ public static class EndpointsApi
 
     private static async Task<IResult> Rotate(HttpContext context, string id, HeraldStore store, EndpointCatalog catalog, HeraldOptions options, TimeProvider time)
     {
-        var endpoint = catalog.Find(context.Caller().OrgId, id);
+        var endpoint = await catalog.FindAsync(context.Caller().OrgId, id);
         if (endpoint is null)
         {
             return Problems.NotFound("endpoint");
@@ -238,7 +238,7 @@ public static class EndpointsApi
 
     private static async Task<IResult> Test(HttpContext context, string id, EndpointCatalog catalog, Publisher publisher)
     {
-        var endpoint = catalog.Find(context.Caller().OrgId, id);
+        var endpoint = await catalog.FindAsync(context.Caller().OrgId, id);
         if (endpoint is null)
         {
             return Problems.NotFound("endpoint");

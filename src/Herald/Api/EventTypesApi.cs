@@ -93,7 +93,7 @@ public static class EventTypesApi
         return (description, schema);
     }
 
-    private static IResult List(HttpContext context, HeraldStore store)
+    private static async Task<IResult> List(HttpContext context, HeraldStore store)
     {
         var errors = new ValidationErrors();
         var p = Paging.Read(context.Request, errors);
@@ -101,11 +101,11 @@ public static class EventTypesApi
         {
             return Problems.Validation(errors);
         }
-        return ApiJson.Ok(Paging.Page(store.ListEventTypes(context.Caller().OrgId, p.Cursor, p.Limit), t => EventTypeResource.From(t)));
+        return ApiJson.Ok(Paging.Page(await store.ListEventTypesAsync(context.Caller().OrgId, p.Cursor, p.Limit), t => EventTypeResource.From(t)));
     }
 
-    private static IResult Get(HttpContext context, string name, HeraldStore store) =>
-        store.GetEventType(context.Caller().OrgId, name) is { } type
+    private static async Task<IResult> Get(HttpContext context, string name, HeraldStore store) =>
+        await store.GetEventTypeAsync(context.Caller().OrgId, name) is { } type
             ? ApiJson.Ok(EventTypeResource.From(type))
             : Problems.Status(404, "Not Found", $"No event type named '{name}' is catalogued in your organization.");
 

@@ -52,7 +52,7 @@ public static class EventsApi
         };
     }
 
-    private static IResult List(HttpContext context, HeraldStore store)
+    private static async Task<IResult> List(HttpContext context, HeraldStore store)
     {
         var errors = new ValidationErrors();
         var p = Paging.Read(context.Request, errors);
@@ -63,16 +63,16 @@ public static class EventsApi
         }
         var query = new EventQuery(Paging.Query(context.Request, "type"), Paging.Query(context.Request, "resource_type"), resourceId,
             p.Since, p.Until, p.Cursor, p.Limit);
-        return ApiJson.Ok(Paging.Page(store.ListEvents(context.Caller().OrgId, query), e => EventResource.From(e)));
+        return ApiJson.Ok(Paging.Page(await store.ListEventsAsync(context.Caller().OrgId, query), e => EventResource.From(e)));
     }
 
-    private static IResult Get(HttpContext context, string id, HeraldStore store) =>
-        store.GetEvent(context.Caller().OrgId, id) is { } evt ? ApiJson.Ok(EventResource.From(evt)) : Problems.NotFound("event");
+    private static async Task<IResult> Get(HttpContext context, string id, HeraldStore store) =>
+        await store.GetEventAsync(context.Caller().OrgId, id) is { } evt ? ApiJson.Ok(EventResource.From(evt)) : Problems.NotFound("event");
 
-    private static IResult Deliveries(HttpContext context, string id, HeraldStore store)
+    private static async Task<IResult> Deliveries(HttpContext context, string id, HeraldStore store)
     {
         var orgId = context.Caller().OrgId;
-        if (store.GetEvent(orgId, id) is null)
+        if (await store.GetEventAsync(orgId, id) is null)
         {
             return Problems.NotFound("event");
         }
@@ -82,7 +82,7 @@ public static class EventsApi
         {
             return Problems.Validation(errors);
         }
-        var page = store.ListDeliveries(orgId, new DeliveryQuery(null, id, null, p.Since, p.Until, p.Cursor, p.Limit));
+        var page = await store.ListDeliveriesAsync(orgId, new DeliveryQuery(null, id, null, p.Since, p.Until, p.Cursor, p.Limit));
         return ApiJson.Ok(Paging.Page(page, d => DeliveryResource.From(d)));
     }
 

@@ -61,7 +61,7 @@ public static class OrgsApi
         }
     }
 
-    private static IResult ListOrgs(HttpContext context, HeraldStore store)
+    private static async Task<IResult> ListOrgs(HttpContext context, HeraldStore store)
     {
         var errors = new ValidationErrors();
         var p = Paging.Read(context.Request, errors);
@@ -69,7 +69,7 @@ public static class OrgsApi
         {
             return Problems.Validation(errors);
         }
-        return ApiJson.Ok(Paging.Page(store.ListOrgs(p.Cursor, p.Limit), o => OrgResource.From(o)));
+        return ApiJson.Ok(Paging.Page(await store.ListOrgsAsync(p.Cursor, p.Limit), o => OrgResource.From(o)));
     }
 
     private static async Task<IResult> CreateKey(HttpContext context, HeraldStore store)
@@ -100,7 +100,7 @@ public static class OrgsApi
         }
     }
 
-    private static IResult ListKeys(HttpContext context, HeraldStore store)
+    private static async Task<IResult> ListKeys(HttpContext context, HeraldStore store)
     {
         var errors = new ValidationErrors();
         var p = Paging.Read(context.Request, errors);
@@ -108,7 +108,7 @@ public static class OrgsApi
         {
             return Problems.Validation(errors);
         }
-        return ApiJson.Ok(Paging.Page(store.ListKeys(context.Caller().OrgId, p.Cursor, p.Limit), k => KeyResource.From(k)));
+        return ApiJson.Ok(Paging.Page(await store.ListKeysAsync(context.Caller().OrgId, p.Cursor, p.Limit), k => KeyResource.From(k)));
     }
 
     private static async Task<IResult> DeleteKey(HttpContext context, string id, HeraldStore store, KeyAuthenticator authenticator)
@@ -117,7 +117,7 @@ public static class OrgsApi
         // Only the operator may give up the operator key: an admin of the default organization
         // deleting it would lock the operator out until a restart. Keys never change their operator
         // flag, so this check cannot go stale before the delete below.
-        if (!caller.IsOperator && store.FindKey(caller.OrgId, id) is { IsOperator: true })
+        if (!caller.IsOperator && await store.FindKeyAsync(caller.OrgId, id) is { IsOperator: true })
         {
             return Problems.Forbidden("This is the operator key (the bootstrap admin key); only the operator key itself may delete it.");
         }

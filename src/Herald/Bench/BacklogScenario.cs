@@ -37,7 +37,7 @@ public static class BacklogScenario
         var seedStarted = Stopwatch.GetTimestamp();
         await SeedAsync(target.Store, target.OrgId, ids, options.Backlog, context.Progress("backlog: storing", "pending deliveries"), cancellationToken);
         var seedSeconds = Stopwatch.GetElapsedTime(seedStarted).TotalSeconds;
-        var (queued, _) = target.Store.Gauges();
+        var (queued, _) = await target.Store.GaugesAsync();
         if (queued < options.Backlog)
         {
             throw new BenchException($"The backlog holds {queued} pending deliveries after storing {options.Backlog}.");

@@ -25,20 +25,20 @@ public sealed class DashboardAuthenticationHandler(
     public const string Policy = "dashboard";
     public const string CsrfClaim = "herald:csrf";
 
-    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var session = DashboardSession.Read(Context, box, time.GetUtcNow());
         if (session?.Key is not { } key)
         {
-            return Task.FromResult(AuthenticateResult.NoResult());
+            return AuthenticateResult.NoResult();
         }
-        if (keys.Authenticate(key) is not { } caller)
+        if (await keys.AuthenticateAsync(key) is not { } caller)
         {
-            return Task.FromResult(AuthenticateResult.Fail("The session's key is not valid."));
+            return AuthenticateResult.Fail("The session's key is not valid.");
         }
         var identity = CallerClaims.Identity(caller, SchemeName);
         identity.AddClaim(new Claim(CsrfClaim, session.Csrf));
-        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)

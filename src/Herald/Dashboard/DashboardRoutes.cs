@@ -107,7 +107,7 @@ public static class DashboardRoutes
             return SignInForm(context, box, time, next, "could not be checked: the sign-in form had expired or your browser did not send its cookie. Try again.", 403);
         }
         var key = form["key"].ToString().Trim();
-        var caller = key.Length == 0 ? null : authenticator.Authenticate(key);
+        var caller = key.Length == 0 ? null : await authenticator.AuthenticateAsync(key);
         if (caller is null)
         {
             return SignInForm(context, box, time, next, key.Length == 0 ? "is required" : "is not valid (it may have been deleted)", 401);

@@ -19,10 +19,10 @@ internal static class DeliveryPages
         pages.MapPost("/deliveries/{id}/retry", Retry);
     }
 
-    public static IReadOnlyDictionary<string, string> EndpointNames(EndpointCatalog catalog, string orgId) =>
-        catalog.ForOrg(orgId).ToDictionary(e => e.Id, e => e.Spec.Name);
+    public static async Task<IReadOnlyDictionary<string, string>> EndpointNamesAsync(EndpointCatalog catalog, string orgId) =>
+        (await catalog.ForOrgAsync(orgId)).ToDictionary(e => e.Id, e => e.Spec.Name);
 
-    private static IResult List(HttpContext context, HeraldStore store, EndpointCatalog catalog)
+    private static async Task<IResult> List(HttpContext context, HeraldStore store, EndpointCatalog catalog)
     {
         var user = context.User();
         var q = context.Request.Query;
@@ -40,7 +40,7 @@ internal static class DeliveryPages
                 errors.Add("status", "must be pending, delivering, succeeded, failed or cancelled");
             }
         }
-        var names = EndpointNames(catalog, user.Caller.OrgId);
+        var names = await EndpointNamesAsync(catalog, user.Caller.OrgId);
         var endpointId = Field("endpoint_id");
         var statuses = new List<(string, string)> { ("", "any") };
         statuses.AddRange(Enum.GetValues<DeliveryStatus>().Select(s => (DeliveryStatuses.Name(s), DeliveryStatuses.Name(s))));
@@ -57,7 +57,7 @@ internal static class DeliveryPages
         {
             return Layout.Page(user, "Deliveries", H($"<h1>Deliveries</h1>{Layout.ErrorSummary(errors)}{form}"), 422, "/deliveries");
         }
-        var page = store.ListDeliveries(user.Caller.OrgId, new DeliveryQuery(endpointId, null, status, null, null, Field("cursor"), PageSize));
+        var page = await store.ListDeliveriesAsync(user.Caller.OrgId, new DeliveryQuery(endpointId, null, status, null, null, Field("cursor"), PageSize));
         var more = page.NextCursor is { } next ? H($"<p class=\"pager\"><a href=\"{EventPages.Pager(context, next)}\">Older deliveries</a></p>") : Markup.Empty;
         return Layout.Page(user, "Deliveries", H($"<h1>Deliveries</h1>{form}{Table(page.Items, names, showEvent: true)}{more}"), section: "/deliveries");
     }
@@ -84,15 +84,15 @@ internal static class DeliveryPages
             """);
     }
 
-    private static IResult Show(HttpContext context, string id, HeraldStore store, EndpointCatalog catalog, string? notice)
+    private static async Task<IResult> Show(HttpContext context, string id, HeraldStore store, EndpointCatalog catalog, string? notice)
     {
         var user = context.User();
-        if (store.GetDelivery(user.Caller.OrgId, id) is not { } d)
+        if (await store.GetDeliveryAsync(user.Caller.OrgId, id) is not { } d)
         {
             return Layout.NotFound(user, "delivery");
         }
-        var attempts = store.ListAttempts(d.Id);
-        var endpoint = catalog.Find(user.Caller.OrgId, d.EndpointId);
+        var attempts = await store.ListAttemptsAsync(d.Id);
+        var endpoint = await catalog.FindAsync(user.Caller.OrgId, d.EndpointId);
         var message = notice == "retried" ? H($"<p class=\"notice notice-ok\" role=\"status\">One attempt was made now; it is the last one below.</p>") : Markup.Empty;
         var retry = d.Status == DeliveryStatus.Cancelled || endpoint is not { Spec.Enabled: true }
             ? Markup.Empty

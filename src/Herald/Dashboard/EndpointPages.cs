@@ -50,7 +50,7 @@ internal static class EndpointPages
     /// <c>next_cursor</c> of <c>GET /v1/endpoints</c>). The page is cut from the endpoints the
     /// engine already holds, so "previous" is as cheap as "next".
     /// </summary>
-    private static IResult List(HttpContext context, EndpointCatalog catalog, HeraldStore store, TimeProvider time)
+    private static async Task<IResult> List(HttpContext context, EndpointCatalog catalog, HeraldStore store, TimeProvider time)
     {
         var user = context.User();
         var errors = new ValidationErrors();
@@ -59,14 +59,14 @@ internal static class EndpointPages
         {
             return Layout.Page(user, "Endpoints", H($"<h1>Endpoints</h1>{Layout.ErrorSummary(errors)}<p><a href=\"/endpoints\">Newest endpoints</a></p>"), 422, "/endpoints");
         }
-        var all = catalog.ForOrg(user.Caller.OrgId).OrderByDescending(e => e.Id, StringComparer.Ordinal).ToList();
+        var all = (await catalog.ForOrgAsync(user.Caller.OrgId)).OrderByDescending(e => e.Id, StringComparer.Ordinal).ToList();
         var start = cursor is null ? 0 : all.FindIndex(e => string.CompareOrdinal(e.Id, cursor) < 0);
         if (start < 0)
         {
             start = all.Count;
         }
         var endpoints = all.Skip(start).Take(ListPageSize).ToList();
-        var counts = store.DeliveryCountsByEndpoint(user.Caller.OrgId, time.GetUtcNow() - RateWindow);
+        var counts = await store.DeliveryCountsByEndpointAsync(user.Caller.OrgId, time.GetUtcNow() - RateWindow);
         var rows = endpoints.Select(e =>
         {
             var c = counts.GetValueOrDefault(e.Id);
@@ -130,10 +130,10 @@ internal static class EndpointPages
     private static Markup CircuitBadge(Endpoint e) =>
         e.CircuitOpen ? H($"<span class=\"badge badge-open\">open</span>") : H($"<span class=\"badge badge-closed\">closed</span>");
 
-    private static IResult Show(HttpContext context, string id, EndpointCatalog catalog, HeraldStore store, TimeProvider time, string? notice, int? requeued)
+    private static async Task<IResult> Show(HttpContext context, string id, EndpointCatalog catalog, HeraldStore store, TimeProvider time, string? notice, int? requeued)
     {
         var user = context.User();
-        if (catalog.Find(user.Caller.OrgId, id) is not { } e)
+        if (await catalog.FindAsync(user.Caller.OrgId, id) is not { } e)
         {
             return Layout.NotFound(user, "endpoint");
         }
@@ -148,6 +148,7 @@ internal static class EndpointPages
         {
             message = $"Re-queued {n} failed {(n == 1 ? "delivery" : "deliveries")} with a fresh schedule.";
         }
+        var counts = (await store.DeliveryCountsByEndpointAsync(e.OrgId, time.GetUtcNow() - RateWindow)).GetValueOrDefault(e.Id);
         var body = H($"""
             <h1>{e.Spec.Name}</h1>
             {When(message is not null, H($"<p class=\"notice notice-ok\" role=\"status\">{message}</p>"))}
@@ -158,7 +159,7 @@ internal static class EndpointPages
             {When(e.Spec.SignatureScheme != "none", Layout.ActionButton(user, $"/endpoints/{e.Id}/rotate", "Rotate secret"))}
             <a class="button secondary" href="/deliveries?endpoint_id={Uri.EscapeDataString(e.Id)}">Deliveries</a>
             </div>
-            {Facts(e, store.DeliveryCountsByEndpoint(e.OrgId, time.GetUtcNow() - RateWindow).GetValueOrDefault(e.Id))}
+            {Facts(e, counts)}
             {Settings(e.Spec)}
             {RecoverForm(user, e, time)}
             <h2>Applink</h2>
@@ -237,7 +238,7 @@ internal static class EndpointPages
     private static async Task<IResult> Recover(HttpContext context, string id, EndpointCatalog catalog, HeraldStore store, DispatchSignal signal, TimeProvider time)
     {
         var user = context.User();
-        if (catalog.Find(user.Caller.OrgId, id) is not { } e)
+        if (await catalog.FindAsync(user.Caller.OrgId, id) is not { } e)
         {
             return Layout.NotFound(user, "endpoint");
         }
@@ -267,14 +268,14 @@ internal static class EndpointPages
         return user.CanChange ? FormPage(user, null, EndpointForm.ForNew(), new ValidationErrors(), null, 200) : ReadOnly(user);
     }
 
-    private static IResult EditForm(HttpContext context, string id, EndpointCatalog catalog)
+    private static async Task<IResult> EditForm(HttpContext context, string id, EndpointCatalog catalog)
     {
         var user = context.User();
         if (!user.CanChange)
         {
             return ReadOnly(user);
         }
-        return catalog.Find(user.Caller.OrgId, id) is { } e
+        return await catalog.FindAsync(user.Caller.OrgId, id) is { } e
             ? FormPage(user, e, EndpointForm.FromSpec(EndpointView.SpecToJson(e.Spec, mask: true)), new ValidationErrors(), null, 200)
             : Layout.NotFound(user, "endpoint");
     }
@@ -285,12 +286,12 @@ internal static class EndpointPages
     private static Task<IResult> Create(HttpContext context, HeraldStore store, EndpointCatalog catalog, TargetGuard guard, HeraldOptions options, TimeProvider time) =>
         Submit(context, null, store, catalog, guard, options, time);
 
-    private static Task<IResult> Edit(HttpContext context, string id, HeraldStore store, EndpointCatalog catalog, TargetGuard guard, HeraldOptions options, TimeProvider time)
+    private static async Task<IResult> Edit(HttpContext context, string id, HeraldStore store, EndpointCatalog catalog, TargetGuard guard, HeraldOptions options, TimeProvider time)
     {
         var user = context.User();
-        return catalog.Find(user.Caller.OrgId, id) is { } existing
-            ? Submit(context, existing, store, catalog, guard, options, time)
-            : Task.FromResult(Layout.NotFound(user, "endpoint"));
+        return await catalog.FindAsync(user.Caller.OrgId, id) is { } existing
+            ? await Submit(context, existing, store, catalog, guard, options, time)
+            : Layout.NotFound(user, "endpoint");
     }
 
     /// <summary>Saves the posted form, or shows it again with the errors, a template preview or one more header row.</summary>
@@ -377,7 +378,7 @@ internal static class EndpointPages
     private static async Task<IResult> Rotate(HttpContext context, string id, HeraldStore store, EndpointCatalog catalog, HeraldOptions options, TimeProvider time)
     {
         var user = context.User();
-        if (catalog.Find(user.Caller.OrgId, id) is not { } endpoint)
+        if (await catalog.FindAsync(user.Caller.OrgId, id) is not { } endpoint)
         {
             return Layout.NotFound(user, "endpoint");
         }
@@ -395,7 +396,7 @@ internal static class EndpointPages
     private static async Task<IResult> Test(HttpContext context, string id, EndpointCatalog catalog, Publisher publisher)
     {
         var user = context.User();
-        if (catalog.Find(user.Caller.OrgId, id) is not { } endpoint)
+        if (await catalog.FindAsync(user.Caller.OrgId, id) is not { } endpoint)
         {
             return Layout.NotFound(user, "endpoint");
         }
@@ -421,10 +422,10 @@ internal static class EndpointPages
             : DashboardRoutes.SeeOther($"/endpoints/{Uri.EscapeDataString(id)}?notice={(enabled ? "enabled" : "disabled")}");
     }
 
-    private static IResult ApplinkQr(HttpContext context, string id, EndpointCatalog catalog)
+    private static async Task<IResult> ApplinkQr(HttpContext context, string id, EndpointCatalog catalog)
     {
         var user = context.User();
-        if (catalog.Find(user.Caller.OrgId, id) is not { } endpoint)
+        if (await catalog.FindAsync(user.Caller.OrgId, id) is not { } endpoint)
         {
             return Layout.NotFound(user, "endpoint");
         }

@@ -16,7 +16,7 @@ internal static class EventPages
         pages.MapGet("/events/{id}", Show);
     }
 
-    private static IResult Search(HttpContext context, HeraldStore store)
+    private static async Task<IResult> Search(HttpContext context, HeraldStore store)
     {
         var user = context.User();
         var q = context.Request.Query;
@@ -43,7 +43,7 @@ internal static class EventPages
         {
             return Layout.Page(user, "Events", H($"<h1>Events</h1>{Layout.ErrorSummary(errors)}{form}"), 422, "/events");
         }
-        var page = store.ListEvents(user.Caller.OrgId, new EventQuery(Field("type"), Field("resource_type"), Field("resource_id"), since, until, cursor, PageSize));
+        var page = await store.ListEventsAsync(user.Caller.OrgId, new EventQuery(Field("type"), Field("resource_type"), Field("resource_id"), since, until, cursor, PageSize));
         var rows = page.Items.Select(e => H($"""
             <tr><td data-label="Event"><a href="/events/{e.Id}"><code>{e.Id}</code></a></td>
             <td data-label="Type">{e.Type}</td>
@@ -69,14 +69,15 @@ internal static class EventPages
         return context.Request.Path + QueryString.Create(query).ToString();
     }
 
-    private static IResult Show(HttpContext context, string id, HeraldStore store, EndpointCatalog catalog)
+    private static async Task<IResult> Show(HttpContext context, string id, HeraldStore store, EndpointCatalog catalog)
     {
         var user = context.User();
-        if (store.GetEvent(user.Caller.OrgId, id) is not { } e)
+        if (await store.GetEventAsync(user.Caller.OrgId, id) is not { } e)
         {
             return Layout.NotFound(user, "event");
         }
-        var deliveries = store.ListDeliveries(user.Caller.OrgId, new DeliveryQuery(null, e.Id, null, null, null, null, 250));
+        var deliveries = await store.ListDeliveriesAsync(user.Caller.OrgId, new DeliveryQuery(null, e.Id, null, null, null, null, 250));
+        var names = await DeliveryPages.EndpointNamesAsync(catalog, user.Caller.OrgId);
         var triggeredBy = e.TriggeredByJson is null ? "–" : EndpointPages.Pretty(System.Text.Encoding.UTF8.GetBytes(e.TriggeredByJson));
         var body = H($"""
             <h1>Event <code>{e.Id}</code></h1>
@@ -90,7 +91,7 @@ internal static class EventPages
             <h2>Payload (data)</h2>
             <pre id="payload">{EndpointPages.Pretty(e.Data)}</pre>
             <h2>Deliveries</h2>
-            {DeliveryPages.Table(deliveries.Items, DeliveryPages.EndpointNames(catalog, user.Caller.OrgId), showEvent: false)}
+            {DeliveryPages.Table(deliveries.Items, names, showEvent: false)}
             """);
         return Layout.Page(user, "Event " + e.Id, body, section: "/events");
     }

@@ -27,7 +27,7 @@ internal static class OverviewPage
 
     public static void Map(RouteGroupBuilder pages) => pages.MapGet("/", Show);
 
-    private static IResult Show(HttpContext context, HeraldStore store, EndpointCatalog catalog, TimeProvider time, int? hours)
+    private static async Task<IResult> Show(HttpContext context, HeraldStore store, EndpointCatalog catalog, TimeProvider time, int? hours)
     {
         var user = context.User();
         var orgId = user.Caller.OrgId;
@@ -40,7 +40,7 @@ internal static class OverviewPage
         var count = (int)(TimeSpan.FromHours(windowHours) / bucket);
         var starts = Enumerable.Range(0, count).Select(i => since + (i * bucket)).ToList();
 
-        var outcomes = store.DeliveryOutcomes(orgId, since, until, bucket);
+        var outcomes = await store.DeliveryOutcomesAsync(orgId, since, until, bucket);
         var outcomeSeries = Outcomes.Select(o =>
         {
             var values = new double?[count];
@@ -55,7 +55,7 @@ internal static class OverviewPage
         var failed = Total("failed");
         var retrying = Total("retrying");
 
-        var histogram = store.LatencyHistogram(orgId, since, until, bucket);
+        var histogram = await store.LatencyHistogramAsync(orgId, since, until, bucket);
         var perBucket = new long[count][];
         for (var i = 0; i < count; i++)
         {
@@ -69,6 +69,7 @@ internal static class OverviewPage
         }
         var latencySeries = Percentiles.Select(p => new Charts.Series(p.Label, p.Color, [.. perBucket.Select(h => Percentile(h, p.Quantile))])).ToList();
         var attempts = overall.Sum();
+        var endpointCount = (await catalog.ForOrgAsync(orgId)).Count;
 
         var windowLinks = Windows.Select(w => w.Hours == windowHours
             ? H($"<li><a href=\"/?hours={w.Hours}\" aria-current=\"true\">last {w.Hours} h</a></li>")
@@ -82,7 +83,7 @@ internal static class OverviewPage
             <h1>Overview</h1>
             <nav aria-label="Time window"><ul class="legend">{windowLinks}</ul></nav>
             <div class="cards">
-            <div class="card"><div class="muted">Endpoints</div><div class="value">{catalog.ForOrg(orgId).Count}</div></div>
+            <div class="card"><div class="muted">Endpoints</div><div class="value">{endpointCount}</div></div>
             <div class="card"><div class="muted">Succeeded</div><div class="value" id="total-succeeded">{succeeded}</div></div>
             <div class="card"><div class="muted">Failed</div><div class="value" id="total-failed">{failed}</div></div>
             <div class="card"><div class="muted">Retrying</div><div class="value">{retrying}</div></div>

@@ -148,7 +148,7 @@ public sealed class HeraldResources(IOptions<HeraldOptions> options, TimeProvide
             await store.EnsureKeyAsync(org.Id, "bootstrap", ApiKeys.Hash(options.AdminKey));
             return;
         }
-        if (store.AnyOperatorKey())
+        if (await store.AnyOperatorKeyAsync())
         {
             return;
         }

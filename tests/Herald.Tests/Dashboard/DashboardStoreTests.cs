@@ -68,22 +68,22 @@ public abstract class DashboardStoreTests : IAsyncLifetime
         Clock.Advance(TimeSpan.FromSeconds(1));
         var until = Clock.GetUtcNow();
 
-        var counts = _store.DeliveryCountsByEndpoint(org.Id, since);
+        var counts = (await _store.DeliveryCountsByEndpointAsync(org.Id, since));
         Assert.Equal(new HeraldStore.DeliveryCounts(2, 0, 0), counts[ok]);
         Assert.Equal(new HeraldStore.DeliveryCounts(0, 1, 1), counts[bad]);
         Assert.False(counts.ContainsKey(theirs));
-        Assert.Empty(_store.DeliveryCountsByEndpoint(org.Id, until));
+        Assert.Empty((await _store.DeliveryCountsByEndpointAsync(org.Id, until)));
 
-        var outcomes = _store.DeliveryOutcomes(org.Id, since, until, TimeSpan.FromMinutes(1)).OrderBy(o => o.Bucket).ThenBy(o => o.Outcome).ToList();
+        var outcomes = (await _store.DeliveryOutcomesAsync(org.Id, since, until, TimeSpan.FromMinutes(1))).OrderBy(o => o.Bucket).ThenBy(o => o.Outcome).ToList();
         Assert.Equal(
             [new(0, "succeeded", 2), new(2, "failed", 1), new(2, "retrying", 1)],
             outcomes);
 
-        var latencies = _store.LatencyHistogram(org.Id, since, until, TimeSpan.FromMinutes(1)).OrderBy(l => l.Bucket).ThenBy(l => l.Class).ToList();
+        var latencies = (await _store.LatencyHistogramAsync(org.Id, since, until, TimeSpan.FromMinutes(1))).OrderBy(l => l.Bucket).ThenBy(l => l.Class).ToList();
         Assert.Equal(
             [new(0, 0, 1), new(0, 2, 1), new(2, 4, 1), new(2, HeraldStore.LatencyBounds.Count, 1)],
             latencies);
-        Assert.Empty(_store.LatencyHistogram(org.Id, until, until + TimeSpan.FromHours(1), TimeSpan.FromMinutes(1)));
+        Assert.Empty((await _store.LatencyHistogramAsync(org.Id, until, until + TimeSpan.FromHours(1), TimeSpan.FromMinutes(1))));
     }
 }
 

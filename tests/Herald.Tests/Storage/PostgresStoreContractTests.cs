@@ -72,11 +72,11 @@ public sealed class PostgresStoreContractTests : StoreContractTests
         Assert.Equal(0, await survivor.ReclaimAllLeasesAsync());
         Clock.Advance(TimeSpan.FromSeconds(34));
         Assert.Empty(await survivor.ClaimDueAsync(10, TimeSpan.FromSeconds(30)));
-        Assert.NotNull(survivor.NextDue().Delivery);
+        Assert.NotNull((await survivor.NextDueAsync()).Delivery);
         Clock.Advance(TimeSpan.FromSeconds(2));
         var taken = Assert.Single(await survivor.ClaimDueAsync(10, TimeSpan.FromSeconds(30)));
         Assert.Equal(claimed.Id, taken.Id);
-        Assert.Equal(DeliveryStatus.Delivering, survivor.GetDelivery(org, claimed.Id)!.Status);
+        Assert.Equal(DeliveryStatus.Delivering, (await survivor.GetDeliveryAsync(org, claimed.Id))!.Status);
     }
 
     [Fact]
@@ -86,7 +86,7 @@ public sealed class PostgresStoreContractTests : StoreContractTests
         var stores = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => PostgresStoreFactory.OpenAsync(fresh.ConnectionString, Clock)));
         try
         {
-            var versions = stores.Select(s => s.SchemaVersion()).Distinct().ToList();
+            var versions = (await Task.WhenAll(stores.Select(s => s.SchemaVersionAsync()))).Distinct().ToList();
             Assert.Single(versions);
             await using var connection = new NpgsqlConnection(fresh.ConnectionString);
             await connection.OpenAsync();

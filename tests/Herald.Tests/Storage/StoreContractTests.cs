@@ -73,10 +73,10 @@ public abstract class StoreContractTests : IAsyncLifetime
     [Fact]
     public async Task Migrations_AreIdempotent_AcrossReopen()
     {
-        var version = Store.SchemaVersion();
+        var version = (await Store.SchemaVersionAsync());
         Assert.True(version >= 1);
         var again = await TrackAsync(OpenAsync());
-        Assert.Equal(version, again.SchemaVersion());
+        Assert.Equal(version, (await again.SchemaVersionAsync()));
     }
 
     [Fact]
@@ -86,12 +86,12 @@ public abstract class StoreContractTests : IAsyncLifetime
         var published = Event(org, endpoint.Id);
         Assert.Null((await Store.PublishAsync(published, null, Clock.GetUtcNow())).Existing);
 
-        var stored = Store.GetEvent(org, published.Event.Id)!;
+        var stored = (await Store.GetEventAsync(org, published.Event.Id))!;
         Assert.Equal(published.Event.Data, stored.Data);
         Assert.Equal("a1", stored.Resource!.Id);
-        var deliveries = Store.ListDeliveries(org, new DeliveryQuery(null, published.Event.Id, null, null, null, null, 50)).Items;
+        var deliveries = (await Store.ListDeliveriesAsync(org, new DeliveryQuery(null, published.Event.Id, null, null, null, null, 50))).Items;
         Assert.Equal(DeliveryStatus.Pending, Assert.Single(deliveries).Status);
-        Assert.Null(Store.GetEvent("org_other", published.Event.Id));
+        Assert.Null((await Store.GetEventAsync("org_other", published.Event.Id)));
     }
 
     [Fact]
@@ -102,7 +102,7 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.Null((await Store.PublishAsync(Event(org, endpoint.Id), record, Clock.GetUtcNow().AddHours(-24))).Existing);
         var second = await Store.PublishAsync(Event(org, endpoint.Id), record with { BodyHash = [2] }, Clock.GetUtcNow().AddHours(-24));
         Assert.Equal([1], second.Existing!.BodyHash);
-        Assert.Single(Store.ListEvents(org, new EventQuery(null, null, null, null, null, null, 50)).Items);
+        Assert.Single((await Store.ListEventsAsync(org, new EventQuery(null, null, null, null, null, null, 50))).Items);
 
         // Outside the window the key is free again.
         var third = await Store.PublishAsync(Event(org, endpoint.Id), record with { BodyHash = [3] }, Clock.GetUtcNow().AddMinutes(1));
@@ -123,11 +123,11 @@ public abstract class StoreContractTests : IAsyncLifetime
         var first = claimed.First(c => c.OrgId == org);
         var retryAt = Clock.GetUtcNow().AddSeconds(5);
         await Store.CompleteAsync(Outcome(first, DeliveryStatus.Pending, Clock.GetUtcNow(), retryAt));
-        var delivery = Store.GetDelivery(org, first.Id)!;
+        var delivery = (await Store.GetDeliveryAsync(org, first.Id))!;
         Assert.Equal(DeliveryStatus.Pending, delivery.Status);
         Assert.Equal(1, delivery.AttemptCount);
         Assert.Equal(Times.Truncate(retryAt), delivery.NextAttemptAt);
-        Assert.Single(Store.ListAttempts(first.Id));
+        Assert.Single((await Store.ListAttemptsAsync(first.Id)));
 
         // Not due yet; due once the clock passes the retry time.
         Assert.DoesNotContain(await Store.ClaimDueAsync(10, TimeSpan.FromSeconds(90)), c => c.Id == first.Id);
@@ -146,7 +146,7 @@ public abstract class StoreContractTests : IAsyncLifetime
         await Store.SetEndpointEnabledAsync(org, endpoint.Id, false, "paused");
 
         Assert.DoesNotContain(await Store.ClaimDueAsync(10, TimeSpan.FromSeconds(90)), c => c.OrgId == org);
-        Assert.Equal("paused", Store.GetEndpoint(org, endpoint.Id)!.DisabledReason);
+        Assert.Equal("paused", (await Store.GetEndpointAsync(org, endpoint.Id))!.DisabledReason);
 
         var enabled = await Store.SetEndpointEnabledAsync(org, endpoint.Id, true, null);
         Assert.Null(enabled!.DisabledReason);
@@ -161,7 +161,7 @@ public abstract class StoreContractTests : IAsyncLifetime
         await Store.PublishAsync(published, null, Clock.GetUtcNow());
         Assert.True(await Store.DeleteEndpointAsync(org, endpoint.Id));
         Assert.False(await Store.DeleteEndpointAsync(org, endpoint.Id));
-        var delivery = Store.ListDeliveries(org, new DeliveryQuery(null, published.Event.Id, null, null, null, null, 50)).Items.Single();
+        var delivery = (await Store.ListDeliveriesAsync(org, new DeliveryQuery(null, published.Event.Id, null, null, null, null, 50))).Items.Single();
         Assert.Equal(DeliveryStatus.Cancelled, delivery.Status);
         await Assert.ThrowsAsync<ConflictException>(() => Store.ClaimOneAsync(org, delivery.Id, TimeSpan.FromSeconds(90)));
     }
@@ -195,8 +195,8 @@ public abstract class StoreContractTests : IAsyncLifetime
         await Assert.ThrowsAsync<ConflictException>(() => Store.CreateEndpointAsync(clash));
         var (otherOrg, _) = await OrgWithEndpointAsync();
         await Store.CreateEndpointAsync(clash with { OrgId = otherOrg });
-        Assert.NotNull(Store.GetEndpoint(otherOrg, clash.Id));
-        Assert.Null(Store.GetEndpoint(org, clash.Id));
+        Assert.NotNull((await Store.GetEndpointAsync(otherOrg, clash.Id)));
+        Assert.Null((await Store.GetEndpointAsync(org, clash.Id)));
     }
 
     [Fact]
@@ -219,7 +219,7 @@ public abstract class StoreContractTests : IAsyncLifetime
         }));
         Assert.Equal(45, writes.Count(w => w.IsCompletedSuccessfully));
         Assert.Equal(5, writes.Count(w => w.Exception?.InnerException is ConflictException));
-        Assert.Null(Store.GetEndpoint(org, clash.Id));
+        Assert.Null((await Store.GetEndpointAsync(org, clash.Id)));
     }
 
     [Fact]
@@ -228,10 +228,10 @@ public abstract class StoreContractTests : IAsyncLifetime
         var org = await Store.CreateOrgAsync("keys-" + Guid.NewGuid().ToString("N"));
         var token = ApiKeys.NewToken();
         var key = await Store.CreateKeyAsync(org.Id, "ci", Role.Publisher, false, ApiKeys.Hash(token));
-        Assert.Equal(key.Id, Store.FindKeyByHash(ApiKeys.Hash(token))!.Id);
-        Assert.Null(Store.FindKeyByHash(ApiKeys.Hash(token + "x")));
+        Assert.Equal(key.Id, (await Store.FindKeyByHashAsync(ApiKeys.Hash(token)))!.Id);
+        Assert.Null((await Store.FindKeyByHashAsync(ApiKeys.Hash(token + "x"))));
         Assert.True(await Store.DeleteKeyAsync(org.Id, key.Id));
-        Assert.Null(Store.FindKeyByHash(ApiKeys.Hash(token)));
+        Assert.Null((await Store.FindKeyByHashAsync(ApiKeys.Hash(token))));
     }
 
     private static AttemptOutcome Failure(ClaimedDelivery d, DateTimeOffset now, HealthPolicy policy, DateTimeOffset? next = null) =>
@@ -260,7 +260,7 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.Equal(HealthChange.None, await Store.CompleteAsync(Failure(claimed[0], Clock.GetUtcNow(), policy)));
         Assert.Equal(HealthChange.CircuitOpened, await Store.CompleteAsync(Failure(claimed[1], Clock.GetUtcNow(), policy)));
         await Store.CompleteAsync(Failure(claimed[2], Clock.GetUtcNow(), policy));
-        Assert.True(Store.GetEndpoint(org, endpoint.Id)!.CircuitOpen);
+        Assert.True((await Store.GetEndpointAsync(org, endpoint.Id))!.CircuitOpen);
 
         // Parked: not due however long one waits, until the probe interval has passed.
         Clock.Advance(TimeSpan.FromSeconds(10));
@@ -272,8 +272,49 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.DoesNotContain(await Store.ClaimProbesAsync(TimeSpan.FromSeconds(90), policy.ProbeInterval), c => c.OrgId == org);
 
         Assert.Equal(HealthChange.CircuitClosed, await Store.CompleteAsync(Success(probe, Clock.GetUtcNow(), policy)));
-        Assert.False(Store.GetEndpoint(org, endpoint.Id)!.CircuitOpen);
+        Assert.False((await Store.GetEndpointAsync(org, endpoint.Id))!.CircuitOpen);
         Assert.Equal(2, (await Store.ClaimDueAsync(10, TimeSpan.FromSeconds(30))).Count(c => c.OrgId == org));
+    }
+
+    [Fact]
+    public async Task CompletionsCommittedTogether_EachDecideFromTheirOwnEndpoint()
+    {
+        // Regression: on PostgreSQL the completions of one group commit reach the server in one batch,
+        // and each must decide from its own endpoint's row, not from a neighbour's in the batch.
+        var policy = new HealthPolicy(FailureThreshold: 2, ProbeInterval: TimeSpan.FromSeconds(30), AutoDisableAfter: TimeSpan.FromDays(5));
+        var endpoints = new List<(string Org, StoredEndpoint Endpoint)>();
+        for (var i = 0; i < 8; i++)
+        {
+            endpoints.Add(await OrgWithEndpointAsync());
+        }
+        foreach (var (org, endpoint) in endpoints)
+        {
+            for (var n = 0; n < 3; n++)
+            {
+                await Store.PublishAsync(Event(org, endpoint.Id), null, Clock.GetUtcNow());
+            }
+        }
+        var orgs = endpoints.Select(e => e.Org).ToHashSet();
+        var claimed = new List<ClaimedDelivery>();
+        for (var round = 0; round < 10 && claimed.Count < 24; round++)
+        {
+            claimed.AddRange((await Store.ClaimDueAsync(100, TimeSpan.FromSeconds(30))).Where(c => orgs.Contains(c.OrgId)));
+        }
+        Assert.Equal(24, claimed.Count);
+        var byEndpoint = claimed.GroupBy(c => c.EndpointId).ToDictionary(g => g.Key, g => g.OrderBy(c => c.Id, StringComparer.Ordinal).ToList());
+
+        // Every other endpoint has failed once: its row is not clean.
+        for (var i = 0; i < endpoints.Count; i += 2)
+        {
+            Assert.Equal(HealthChange.None, await Store.CompleteAsync(Failure(byEndpoint[endpoints[i].Endpoint.Id][0], Clock.GetUtcNow(), policy)));
+        }
+        // All succeed at once (one group commit, as the writer gathers them): each success clears its own endpoint's failures…
+        await Task.WhenAll(endpoints.Select(e => Store.CompleteAsync(Success(byEndpoint[e.Endpoint.Id][1], Clock.GetUtcNow(), policy))));
+        // …so one more failure opens no circuit; a failure still counted from before the success would.
+        foreach (var (_, endpoint) in endpoints)
+        {
+            Assert.Equal(HealthChange.None, await Store.CompleteAsync(Failure(byEndpoint[endpoint.Id][2], Clock.GetUtcNow(), policy)));
+        }
     }
 
     [Fact]
@@ -291,10 +332,10 @@ public abstract class StoreContractTests : IAsyncLifetime
             FollowUp = notice,
         };
         Assert.Equal(HealthChange.Disabled, await Store.CompleteAsync(outcome));
-        var stored = Store.GetEndpoint(org, endpoint.Id)!;
+        var stored = (await Store.GetEndpointAsync(org, endpoint.Id))!;
         Assert.False(stored.Enabled);
         Assert.Equal("The endpoint answered 410 Gone.", stored.DisabledReason);
-        var data = Encoding.UTF8.GetString(Store.GetEvent(org, notice.Event.Id)!.Data);
+        var data = Encoding.UTF8.GetString((await Store.GetEventAsync(org, notice.Event.Id))!.Data);
         Assert.Contains("410 Gone", data);
     }
 
@@ -333,7 +374,7 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.Equal(2, claimed.Count);
         Assert.Equal(SlotDecision.SendNow, await Store.TakeSendSlotAsync(claimed[0].Id, endpoint.Id, ratePerSecond: 1));
         Assert.Equal(SlotDecision.Deferred, await Store.TakeSendSlotAsync(claimed[1].Id, endpoint.Id, ratePerSecond: 1));
-        var deferred = Store.GetDelivery(org, claimed[1].Id)!;
+        var deferred = (await Store.GetDeliveryAsync(org, claimed[1].Id))!;
         Assert.Equal(DeliveryStatus.Pending, deferred.Status);
         Assert.True(deferred.NextAttemptAt > Clock.GetUtcNow());
         Clock.Advance(TimeSpan.FromSeconds(2));
@@ -354,9 +395,9 @@ public abstract class StoreContractTests : IAsyncLifetime
         Clock.Advance(TimeSpan.FromDays(31));
         var cutoff = Clock.GetUtcNow().AddDays(-30);
         Assert.True(await Store.PurgeAsync(cutoff, cutoff, 100) >= 1);
-        Assert.Null(Store.GetEvent(org, done.Event.Id));
-        Assert.Empty(Store.ListAttempts(claimed.Id));
-        Assert.NotNull(Store.GetEvent(org, owed.Event.Id));
+        Assert.Null((await Store.GetEventAsync(org, done.Event.Id)));
+        Assert.Empty((await Store.ListAttemptsAsync(claimed.Id)));
+        Assert.NotNull((await Store.GetEventAsync(org, owed.Event.Id)));
     }
 
     [Fact]
@@ -368,7 +409,7 @@ public abstract class StoreContractTests : IAsyncLifetime
         await Store.ReleaseAsync([claimed[0].Id], park: false);
         await Store.ReleaseAsync([claimed[1].Id], park: true);
         Assert.Equal(claimed[0].Id, Assert.Single(await Store.ClaimDueAsync(10, TimeSpan.FromSeconds(30)), c => c.OrgId == org).Id);
-        Assert.Null(Store.GetDelivery(org, claimed[1].Id)!.NextAttemptAt);
+        Assert.Null((await Store.GetDeliveryAsync(org, claimed[1].Id))!.NextAttemptAt);
     }
 
     [Fact]
@@ -477,7 +518,7 @@ public abstract class StoreContractTests : IAsyncLifetime
         }
         var first = (await Store.ClaimDueAsync(1, TimeSpan.FromSeconds(30))).Single();
         var batches = await Store.ExpandBatchAsync(endpoint.Id, [first.Id], TimeSpan.FromSeconds(90), 1000, 5 << 20, () => "batch_1");
-        var batch = Store.LoadBatch(Assert.Single(batches));
+        var batch = (await Store.LoadBatchAsync(Assert.Single(batches)));
         Assert.Equal(3, batch.Count);
         Assert.All(batch, d => Assert.Equal("batch_1", d.BatchId));
     }
@@ -499,7 +540,7 @@ public abstract class StoreContractTests : IAsyncLifetime
 
         Assert.Equal([2, 1], batches.Select(b => b.Count));
         Assert.Equal(claimed.Order(), batches.SelectMany(b => b).Order());
-        Assert.Equal(["batch_1", "batch_1", "batch_2"], batches.SelectMany(b => Store.LoadBatch(b)).Select(d => d.BatchId));
+        Assert.Equal(["batch_1", "batch_1", "batch_2"], (await Task.WhenAll(batches.Select(b => Store.LoadBatchAsync(b)))).SelectMany(b => b).Select(d => d.BatchId));
         Assert.Equal(2, (await Store.ClaimDueAsync(10, TimeSpan.FromSeconds(30))).Count); // the two not leased are still due
 
         // batch_1 comes back with only one member claimed: the other is leased with it, nothing is re-cut.
@@ -508,7 +549,7 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.Contains(one.Id, batches[0]);
         var again = await Store.ExpandBatchAsync(endpoint.Id, [one.Id], TimeSpan.FromSeconds(90), 1000, 2500, () => $"batch_{++next}");
         Assert.Equal(batches[0].Order(), Assert.Single(again).Order());
-        Assert.All(Store.LoadBatch(again[0]), d => Assert.Equal("batch_1", d.BatchId));
+        Assert.All((await Store.LoadBatchAsync(again[0])), d => Assert.Equal("batch_1", d.BatchId));
     }
 
     [Fact]
