@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Herald.Core;
 using Herald.Core.Model;
+using Herald.Core.Policies;
 using Herald.Storage.Relational;
 
 namespace Herald.Storage;
@@ -267,102 +268,95 @@ public sealed partial class HeraldStore
         }
         return new StatementWrite<HealthChange>(RecordAttemptWithState, RecordAttemptWithStateSql, [.. args, ("@ep", health.EndpointId)],
             r => ReadEndpointState(r),
-            (c, t, state) => ApplyHealthAsync(c, t, health, outcome.FollowUp, ((bool, bool, long, long?)?)state));
+            (c, t, state) => ApplyHealthAsync(c, t, health, outcome.DisabledNotice, (EndpointStanding?)state));
     }
 
-    private static (bool Enabled, bool Open, long Failures, long? FailingSince) ReadEndpointState(DbDataReader r) =>
-        (r.GetInt64(0) != 0, r.GetInt64(1) != 0, r.GetInt64(2), r.NullableInt64(3));
+    private static EndpointStanding ReadEndpointState(DbDataReader r) =>
+        new(r.GetInt64(0) != 0, r.GetInt64(1) != 0, r.GetInt64(2), r.NullableInt64(3) is { } since ? Times.FromUnixMs(since) : null);
 
-    private async ValueTask<HealthChange> ApplyHealthAsync(DbConnection c, DbTransaction t, EndpointHealth health, NewEvent? followUp,
-        (bool Enabled, bool Open, long Failures, long? FailingSince)? state)
+    /// <summary>
+    /// Writes what <see cref="EndpointHealthRules"/> decides one request does to its endpoint. A
+    /// notice of the endpoint's disabling is built only when the decision disables it, and is stored
+    /// in the same transaction.
+    /// </summary>
+    private async ValueTask<HealthChange> ApplyHealthAsync(DbConnection c, DbTransaction t, EndpointHealth health, Func<string, NewEvent>? disabledNotice,
+        EndpointStanding? standing)
     {
-        var now = Now;
-        if (state is null || (health.Acknowledged && state.Value is { Open: false, Failures: 0, FailingSince: null }))
+        if (standing is null || EndpointHealthRules.LeavesAlone(standing.Value, health.Verdict))
         {
             // Healthy and staying so: the usual case, with no write and no row lock.
             return HealthChange.None;
         }
-        if (_dialect.ForUpdate.Length > 0)
+        if (!_dialect.OwnsDatabaseAlone)
         {
             // About to write from what was read: lock the row and read again, so processes sharing
             // the database count every failure.
-            state = await LockedEndpointStateAsync(c, t, health.EndpointId);
-            if (state is null)
+            standing = await LockedEndpointStateAsync(c, t, health.EndpointId);
+            if (standing is null)
             {
                 return HealthChange.None;
             }
         }
-        var (enabled, open, failures, failingSince) = state.Value;
-        if (health.Acknowledged)
+        var now = Now;
+        switch (EndpointHealthRules.Decide(standing.Value, health.Verdict, health.Policy, Times.FromUnixMs(now)))
         {
-            await c.ExecuteAsync(t, "UPDATE endpoints SET consecutive_failures = 0, failing_since = NULL, circuit_open = 0, probe_at = NULL WHERE id = @id",
-                ("@id", health.EndpointId));
-            if (!open)
-            {
-                return HealthChange.None;
-            }
-            Notify(c, t, StoreNotifications.Endpoints(health.OrgId));
-            // The first success closes the circuit and the backlog drains.
-            if (enabled)
-            {
-                await ApplyEnabledStateAsync(c, t, health.EndpointId, enabled: true);
-            }
-            return HealthChange.CircuitClosed;
-        }
+            case HealthDecision.Recovered recovered:
+                await c.ExecuteAsync(t, "UPDATE endpoints SET consecutive_failures = 0, failing_since = NULL, circuit_open = 0, probe_at = NULL WHERE id = @id",
+                    ("@id", health.EndpointId));
+                if (!recovered.ClosesCircuit)
+                {
+                    return HealthChange.None;
+                }
+                Notify(c, t, StoreNotifications.Endpoints(health.OrgId));
+                // The first success closes the circuit and the backlog drains.
+                if (standing.Value.Enabled)
+                {
+                    await ApplyEnabledStateAsync(c, t, health.EndpointId, enabled: true);
+                }
+                return HealthChange.CircuitClosed;
 
-        var reason = health.DisableReason;
-        failures++;
-        failingSince ??= now;
-        if (reason is null && now - failingSince.Value >= (long)health.Policy.AutoDisableAfter.TotalMilliseconds)
-        {
-            reason = $"Every attempt failed since {Times.Format(Times.FromUnixMs(failingSince.Value))}, with no success for {Durations.Format(health.Policy.AutoDisableAfter)}.";
+            case HealthDecision.Disabled disabled:
+                await c.ExecuteAsync(t, """
+                    UPDATE endpoints SET enabled = 0, disabled_reason = @r, circuit_open = 0, probe_at = NULL,
+                        consecutive_failures = @f, failing_since = @since, updated_at = @now
+                    WHERE id = @id
+                    """, ("@r", disabled.Reason), ("@f", disabled.ConsecutiveFailures), ("@since", Times.ToUnixMs(disabled.FailingSince)),
+                    ("@now", now), ("@id", health.EndpointId));
+                await ApplyEnabledStateAsync(c, t, health.EndpointId, enabled: false);
+                Notify(c, t, StoreNotifications.Endpoints(health.OrgId));
+                if (disabledNotice is not null)
+                {
+                    await InsertEventAsync(c, t, disabledNotice(disabled.Reason));
+                }
+                return HealthChange.Disabled;
+
+            case HealthDecision.FailureCounted failed:
+                await c.ExecuteAsync(t, """
+                    UPDATE endpoints SET consecutive_failures = @f, failing_since = @since,
+                        circuit_open = CASE WHEN @opens = 1 THEN 1 ELSE circuit_open END,
+                        probe_at = COALESCE(CAST(@probe AS BIGINT), probe_at)
+                    WHERE id = @id
+                    """, ("@f", failed.ConsecutiveFailures), ("@since", Times.ToUnixMs(failed.FailingSince)), ("@opens", failed.OpensCircuit ? 1 : 0),
+                    ("@probe", failed.NextProbeAt is { } probe ? Times.ToUnixMs(probe) : null), ("@id", health.EndpointId));
+                if (!failed.OpensCircuit)
+                {
+                    return HealthChange.None;
+                }
+                Notify(c, t, StoreNotifications.Endpoints(health.OrgId));
+                // Paused: the waiting deliveries are parked, so the pause consumes none of their attempts.
+                await c.ExecuteAsync(t, "UPDATE deliveries SET next_attempt_at = NULL, updated_at = @now WHERE endpoint_id = @id AND status = 'pending'",
+                    ("@id", health.EndpointId), ("@now", now));
+                return HealthChange.CircuitOpened;
+
+            default:
+                return HealthChange.None;
         }
-        if (reason is not null && enabled)
-        {
-            await c.ExecuteAsync(t, """
-                UPDATE endpoints SET enabled = 0, disabled_reason = @r, circuit_open = 0, probe_at = NULL,
-                    consecutive_failures = @f, failing_since = @since, updated_at = @now
-                WHERE id = @id
-                """, ("@r", reason), ("@f", failures), ("@since", failingSince), ("@now", now), ("@id", health.EndpointId));
-            await ApplyEnabledStateAsync(c, t, health.EndpointId, enabled: false);
-            Notify(c, t, StoreNotifications.Endpoints(health.OrgId));
-            if (followUp is not null)
-            {
-                await InsertEventAsync(c, t, followUp with { Event = followUp.Event with { Data = OperationalReason(followUp.Event.Data, reason) } });
-            }
-            return HealthChange.Disabled;
-        }
-        var opens = !open && failures >= health.Policy.FailureThreshold;
-        await c.ExecuteAsync(t, """
-            UPDATE endpoints SET consecutive_failures = @f, failing_since = @since,
-                circuit_open = CASE WHEN @opens = 1 THEN 1 ELSE circuit_open END,
-                probe_at = CASE WHEN @opens = 1 OR circuit_open = 1 THEN @probe ELSE probe_at END
-            WHERE id = @id
-            """, ("@f", failures), ("@since", failingSince), ("@opens", opens ? 1 : 0),
-            ("@probe", now + (long)health.Policy.ProbeInterval.TotalMilliseconds), ("@id", health.EndpointId));
-        if (!opens)
-        {
-            return HealthChange.None;
-        }
-        Notify(c, t, StoreNotifications.Endpoints(health.OrgId));
-        // Paused: the waiting deliveries are parked, so the pause consumes none of their attempts.
-        await c.ExecuteAsync(t, "UPDATE deliveries SET next_attempt_at = NULL, updated_at = @now WHERE endpoint_id = @id AND status = 'pending'",
-            ("@id", health.EndpointId), ("@now", now));
-        return HealthChange.CircuitOpened;
     }
 
-    private async ValueTask<(bool Enabled, bool Open, long Failures, long? FailingSince)?> LockedEndpointStateAsync(DbConnection c, DbTransaction t, string endpointId)
+    private async ValueTask<EndpointStanding?> LockedEndpointStateAsync(DbConnection c, DbTransaction t, string endpointId)
     {
         var rows = await c.QueryAsync(t, EndpointStateSql + _dialect.ForUpdate, ReadEndpointState, ("@ep", endpointId));
         return rows.Count == 0 ? null : rows[0];
-    }
-
-    /// <summary>Puts the disabling reason decided in the transaction into the notification's data.</summary>
-    private static byte[] OperationalReason(byte[] data, string reason)
-    {
-        var node = System.Text.Json.Nodes.JsonNode.Parse(data)!.AsObject();
-        node["reason"] = reason;
-        return JsonSerializer.SerializeToUtf8Bytes(node);
     }
 
     /// <summary>
@@ -390,42 +384,33 @@ public sealed partial class HeraldStore
     });
 
     /// <summary>
-    /// The rate limit of an endpoint, shared by every process through the database: a send may go
-    /// out only when the previous one left at least one spacing ago, and the spacing is measured from
-    /// the actual send, so deliveries that come back late can never crowd a window. A delivery that
-    /// must wait is put back, due at its estimated turn (a queue horizon, so waiting deliveries spread
-    /// out instead of all returning at once); at its turn it asks again.
+    /// The rate limit of an endpoint, shared by every process through the database: the endpoint's
+    /// row is locked, <see cref="RateSlots"/> decides from it, and a delivery that must wait is put
+    /// back, due at the turn it was given; at its turn it asks again.
     /// </summary>
     public Task<SlotDecision> TakeSendSlotAsync(string deliveryId, string endpointId, double ratePerSecond) => WriteAsync(async (c, t) =>
     {
         var nowUs = _time.GetUtcNow().ToUnixTimeMilliseconds() * 1000;
-        // rate_limit is a ceiling: sends are spaced 10 % wider than 1/rate, and the early-send
-        // tolerance stays well inside that margin.
-        var spacingUs = (long)Math.Ceiling(1_100_000 / ratePerSecond);
-        var toleranceUs = Math.Min(2_000, spacingUs / 20);
         // Processes sharing the database take turns on the endpoint's row: the first send creates it.
         await c.ExecuteAsync(t, "INSERT INTO rate_limits (endpoint_id, next_free_us, queue_until_us) VALUES (@ep, 0, 0) ON CONFLICT (endpoint_id) DO NOTHING", ("@ep", endpointId));
-        var state = await c.QueryAsync(t, "SELECT next_free_us, queue_until_us FROM rate_limits WHERE endpoint_id = @ep" + _dialect.ForUpdate,
-            r => (NextFree: r.GetInt64(0), QueueUntil: r.GetInt64(1)), ("@ep", endpointId));
-        var (nextFree, queueUntil) = state.Count > 0 ? state[0] : (0L, 0L);
-        if (nowUs >= nextFree - toleranceUs)
+        var rows = await c.QueryAsync(t, "SELECT next_free_us, queue_until_us FROM rate_limits WHERE endpoint_id = @ep" + _dialect.ForUpdate,
+            r => new RateState(r.GetInt64(0), r.GetInt64(1)), ("@ep", endpointId));
+        var slot = RateSlots.Take(rows.Count > 0 ? rows[0] : new RateState(0, 0), nowUs, ratePerSecond);
+        await SaveRateStateAsync(c, t, endpointId, slot.State);
+        if (slot.SendNow)
         {
-            nextFree = Math.Max(nextFree, nowUs) + spacingUs;
-            await SaveRateStateAsync(c, t, endpointId, nextFree, Math.Max(queueUntil, nextFree));
             return SlotDecision.SendNow;
         }
-        var turn = Math.Max(queueUntil, nextFree);
-        await SaveRateStateAsync(c, t, endpointId, nextFree, turn + spacingUs);
         await c.ExecuteAsync(t, "UPDATE deliveries SET status = 'pending', lease_until = NULL, next_attempt_at = @turn, updated_at = @now WHERE id = @id AND status = 'delivering'",
-            ("@id", deliveryId), ("@turn", (turn + 999) / 1000), ("@now", Now));
+            ("@id", deliveryId), ("@turn", (slot.TurnUs + 999) / 1000), ("@now", Now));
         return SlotDecision.Deferred;
     });
 
-    private static ValueTask<int> SaveRateStateAsync(DbConnection c, DbTransaction t, string endpointId, long nextFree, long queueUntil) =>
+    private static ValueTask<int> SaveRateStateAsync(DbConnection c, DbTransaction t, string endpointId, RateState state) =>
         c.ExecuteAsync(t, """
             INSERT INTO rate_limits (endpoint_id, next_free_us, queue_until_us) VALUES (@ep, @next, @queue)
             ON CONFLICT (endpoint_id) DO UPDATE SET next_free_us = excluded.next_free_us, queue_until_us = excluded.queue_until_us
-            """, ("@ep", endpointId), ("@next", nextFree), ("@queue", queueUntil));
+            """, ("@ep", endpointId), ("@next", state.NextFreeUs), ("@queue", state.QueueUntilUs));
 
     /// <summary>Hands leased deliveries back unattempted (shutdown, or an endpoint found disabled at send time).</summary>
     /// <param name="ids">The leased deliveries.</param>

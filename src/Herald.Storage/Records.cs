@@ -1,4 +1,5 @@
 using Herald.Core.Model;
+using Herald.Core.Policies;
 
 namespace Herald.Storage;
 
@@ -83,22 +84,27 @@ public enum SlotDecision
 }
 
 /// <summary>What one attempt did to its delivery: written with the attempt in one transaction.</summary>
+/// <param name="DisabledNotice">
+/// Builds the <c>herald.endpoint.disabled</c> event for the reason decided; called only when the
+/// attempt disables its endpoint, in the transaction that does.
+/// </param>
 public sealed record AttemptOutcome(
     Attempt Attempt,
     DeliveryStatus Status,
     int ScheduledFailures,
     DateTimeOffset? NextAttemptAt,
     EndpointHealth? Health = null,
-    NewEvent? FollowUp = null);
+    Func<string, NewEvent>? DisabledNotice = null);
 
 /// <summary>
 /// What one request says about its endpoint's health: acknowledged or not, or gone (410, with the
 /// reason to disable it). Counted once per request, so a failed batch is one failure.
 /// </summary>
-public sealed record EndpointHealth(string OrgId, string EndpointId, bool Acknowledged, string? DisableReason, HealthPolicy Policy);
-
-/// <summary>The circuit breaker and auto-disable settings of an endpoint.</summary>
-public sealed record HealthPolicy(int FailureThreshold, TimeSpan ProbeInterval, TimeSpan AutoDisableAfter);
+public sealed record EndpointHealth(string OrgId, string EndpointId, bool Acknowledged, string? DisableReason, HealthPolicy Policy)
+{
+    /// <summary>The request's verdict, as the health rules take it.</summary>
+    public RequestVerdict Verdict => new(Acknowledged, DisableReason);
+}
 
 /// <summary>How an attempt changed its endpoint's standing.</summary>
 public enum HealthChange

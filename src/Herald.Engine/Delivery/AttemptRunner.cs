@@ -4,6 +4,7 @@ using System.Text.Json;
 using Herald.Core;
 using Herald.Core.Endpoints;
 using Herald.Core.Model;
+using Herald.Core.Policies;
 using Herald.Core.Signing;
 using Herald.Engine.Configuration;
 using Herald.Engine.Delivery.Transports;
@@ -75,8 +76,12 @@ public sealed class AttemptRunner(
         var goneReason = decision.Gone ? $"The receiver answered 410 Gone at {Times.Format(now)}." : null;
         var health = new EndpointHealth(endpoint.OrgId, endpoint.Id, acknowledged, goneReason, healthPolicy);
         // Any failure may be the one that disables the endpoint (410, or failing for the auto-disable
-        // period); the store decides in the transaction and stores this notification with it.
-        var followUp = acknowledged ? null : OperationalEvents.EndpointDisabled(await catalog.ForOrgAsync(endpoint.OrgId), endpoint, goneReason ?? "", now);
+        // period). The store decides in the transaction and, only if it disables the endpoint, builds
+        // the notice with the reason decided and stores it in that transaction.
+        var orgEndpoints = acknowledged ? null : await catalog.ForOrgAsync(endpoint.OrgId);
+        NewEvent? notice = null;
+        Func<string, NewEvent>? disabledNotice = orgEndpoints is null ? null
+            : reason => notice = OperationalEvents.EndpointDisabled(orgEndpoints, endpoint, reason, now);
 
         var attempts = new List<Attempt>(deliveries.Count);
         var completions = new List<Task<HealthChange>>(deliveries.Count);
@@ -87,7 +92,7 @@ public sealed class AttemptRunner(
             attempts.Add(attempt);
             // Final state writes do not take the shutdown token: a finished attempt is always recorded.
             completions.Add(store.CompleteAsync(new AttemptOutcome(attempt, decision.Status, decision.ScheduledFailures, decision.NextAttemptAt,
-                delivery == first ? health : null, delivery == first ? followUp : null)));
+                delivery == first ? health : null, delivery == first ? disabledNotice : null)));
             metrics.DeliveryOutcome(decision.Status);
         }
         var change = (await Task.WhenAll(completions))[0];
@@ -95,7 +100,7 @@ public sealed class AttemptRunner(
         switch (change)
         {
             case HealthChange.Disabled:
-                metrics.EventAccepted(followUp!.Deliveries.Count);
+                metrics.EventAccepted(notice?.Deliveries.Count ?? 0);
                 EngineLog.EndpointDisabled(logger, endpoint.Id, goneReason is null ? "failing for the auto-disable period" : "410 Gone");
                 break;
             case HealthChange.CircuitOpened:

@@ -5,7 +5,8 @@ namespace Herald.Storage.Relational;
 /// <summary>The claim statements both dialects share; they differ in how the picked rows are locked.</summary>
 internal static class Claims
 {
-    // A FIFO delivery is due only while it is its endpoint's oldest open one.
+    // A FIFO delivery is due only while it is its endpoint's oldest open one: Core's FifoRule, in SQL
+    // over the whole backlog at once (the storage contract tests hold the two to agreement).
     private const string FifoRule = "(d.fifo = 0 OR d.id = (SELECT MIN(o.id) FROM deliveries o WHERE o.endpoint_id = d.endpoint_id AND o.status IN ('pending', 'delivering')))";
 
     private const string Lease = """

@@ -1,6 +1,7 @@
 using System.Text;
 using Herald.Core;
 using Herald.Core.Model;
+using Herald.Core.Policies;
 using Herald.Storage;
 using Microsoft.Extensions.Time.Testing;
 
@@ -325,18 +326,51 @@ public abstract class StoreContractTests : IAsyncLifetime
         await Store.PublishAsync(Event(org, endpoint.Id), null, Clock.GetUtcNow());
         var claimed = Assert.Single(await Store.ClaimDueAsync(10, TimeSpan.FromSeconds(30)), c => c.OrgId == org);
         var notice = Event(org) with { };
-        notice = notice with { Event = notice.Event with { Type = "herald.endpoint.disabled", Data = Encoding.UTF8.GetBytes("""{"endpoint_id":"x"}""") } };
+        var built = new List<string>();
         var outcome = Outcome(claimed, DeliveryStatus.Failed, Clock.GetUtcNow()) with
         {
             Health = new EndpointHealth(org, endpoint.Id, false, "The endpoint answered 410 Gone.", policy),
-            FollowUp = notice,
+            DisabledNotice = reason =>
+            {
+                built.Add(reason);
+                return notice with { Event = notice.Event with { Type = "herald.endpoint.disabled", Data = Encoding.UTF8.GetBytes($$"""{"endpoint_id":"x","reason":"{{reason}}"}""") } };
+            },
         };
         Assert.Equal(HealthChange.Disabled, await Store.CompleteAsync(outcome));
+        Assert.Equal(["The endpoint answered 410 Gone."], built);
         var stored = (await Store.GetEndpointAsync(org, endpoint.Id))!;
         Assert.False(stored.Enabled);
         Assert.Equal("The endpoint answered 410 Gone.", stored.DisabledReason);
         var data = Encoding.UTF8.GetString((await Store.GetEventAsync(org, notice.Event.Id))!.Data);
         Assert.Contains("410 Gone", data);
+    }
+
+    [Fact]
+    public async Task AFailureThatDoesNotDisable_NeverBuildsTheDisabledNotice()
+    {
+        var policy = new HealthPolicy(2, TimeSpan.FromMinutes(1), TimeSpan.FromDays(5));
+        var (org, endpoint) = await OrgWithEndpointAsync();
+        for (var n = 0; n < 3; n++)
+        {
+            await Store.PublishAsync(Event(org, endpoint.Id), null, Clock.GetUtcNow());
+        }
+        var built = 0;
+        var changes = new List<HealthChange>();
+        foreach (var claimed in (await Store.ClaimDueAsync(10, TimeSpan.FromSeconds(30))).Where(c => c.OrgId == org).Take(2))
+        {
+            changes.Add(await Store.CompleteAsync(Outcome(claimed, DeliveryStatus.Pending, Clock.GetUtcNow(), Clock.GetUtcNow().AddMinutes(5)) with
+            {
+                Health = new EndpointHealth(org, endpoint.Id, false, null, policy),
+                DisabledNotice = _ =>
+                {
+                    built++;
+                    throw new InvalidOperationException("the notice is built only for a disabling decision");
+                },
+            }));
+        }
+        Assert.Equal([HealthChange.None, HealthChange.CircuitOpened], changes);
+        Assert.Equal(0, built);
+        Assert.True((await Store.GetEndpointAsync(org, endpoint.Id))!.Enabled);
     }
 
     [Fact]
@@ -363,6 +397,47 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.Equal(ids[0], head.Id);
         await Store.CompleteAsync(Outcome(head, DeliveryStatus.Succeeded, Clock.GetUtcNow()));
         Assert.Equal(ids[1], Assert.Single(await Store.ClaimDueAsync(10, TimeSpan.FromSeconds(30)), c => c.OrgId == org).Id);
+    }
+
+    [Fact]
+    public async Task Claims_AgreeWithTheFifoRule_OnFifoAndUnorderedEndpointsAlike()
+    {
+        var (org, fifoEndpoint) = await OrgWithEndpointAsync();
+        var (otherOrg, unordered) = await OrgWithEndpointAsync();
+        var open = new Dictionary<string, SortedSet<string>>
+        {
+            [fifoEndpoint.Id] = new(StringComparer.Ordinal),
+            [unordered.Id] = new(StringComparer.Ordinal),
+        };
+        var fifo = new Dictionary<string, bool> { [fifoEndpoint.Id] = true, [unordered.Id] = false };
+        var now = Times.Truncate(Clock.GetUtcNow());
+        foreach (var (o, endpoint) in new[] { (org, fifoEndpoint), (otherOrg, unordered) })
+        {
+            for (var i = 0; i < 4; i++)
+            {
+                var delivery = new NewDelivery(Ids.New(Ids.Delivery, now), endpoint.Id) { Fifo = fifo[endpoint.Id] };
+                open[endpoint.Id].Add(delivery.Id);
+                await Store.PublishAsync(Event(o) with { Deliveries = [delivery] }, null, Clock.GetUtcNow());
+            }
+        }
+        var ended = 0;
+        for (var round = 0; round < 12 && ended < 8; round++)
+        {
+            var claimed = (await Store.ClaimDueAsync(10, TimeSpan.FromSeconds(30))).Where(c => c.OrgId == org || c.OrgId == otherOrg).ToList();
+            Assert.NotEmpty(claimed);
+            foreach (var c in claimed)
+            {
+                Assert.True(FifoRule.MaySend(fifo[c.EndpointId], c.Id, open[c.EndpointId].Min!), $"{c.Id} claimed while {open[c.EndpointId].Min} is open");
+            }
+            // Every claimed delivery ends: the next claim finds the next head.
+            foreach (var c in claimed)
+            {
+                await Store.CompleteAsync(Outcome(c, DeliveryStatus.Succeeded, Clock.GetUtcNow()));
+                open[c.EndpointId].Remove(c.Id);
+                ended++;
+            }
+        }
+        Assert.Equal(8, ended);
     }
 
     [Fact]
