@@ -22,10 +22,10 @@ public static class ThroughputScenario
         var expected = (long)events * endpoints;
         var receiver = context.Receiver;
         receiver.Reset(checked((int)expected));
-        var before = Usage.Now(target);
+        var before = await Usage.BeforeAsync(target, cancellationToken);
         var run = await BenchLoad.ClosedLoopAsync(context, client, events, n => BenchLoad.TickBody(n), () => receiver.Requests, expected, progress, cancellationToken);
         await BenchLoad.WaitForAsync(context, expected, run.Started, "deliveries", progress, cancellationToken);
-        var measurement = BenchLoad.Measure(target, receiver, run, endpoints, expected, before);
+        var measurement = await BenchLoad.MeasureAsync(target, receiver, run, endpoints, expected, before, cancellationToken);
         progress.Complete(measurement.Delivered, expected, $"{measurement.DeliveredPerSecond:N0}/s");
         return measurement;
     }
