@@ -23,6 +23,9 @@ public static class BacklogScenario
 
     private static readonly TimeSpan DueWithin = TimeSpan.FromHours(1);
 
+    /// <summary>The most endpoint ids one published event may list.</summary>
+    private const int MaxListed = 100;
+
     private static readonly MediaTypeHeaderValue Json = new("application/json");
 
     public static async Task<ScenarioMeasurement> RunAsync(ScenarioContext context, CancellationToken cancellationToken)
@@ -99,13 +102,19 @@ public static class BacklogScenario
 
     /// <summary>
     /// Stores <paramref name="count"/> pending deliveries through the publish API: events of type
-    /// <c>bench.backlog</c>, each fanned out by Herald to every backlog endpoint (the last one, when
-    /// the count is not a multiple, narrowed to as many as remain), 32 publishes in flight.
+    /// <c>bench.backlog</c>, each fanned out by Herald to the backlog endpoints its <c>endpoints</c>
+    /// lists — the endpoints in groups of 100 (the most one event may list), in turn, the last event
+    /// narrowed to as many as remain — with 32 publishes in flight.
     /// </summary>
     private static async Task SeedAsync(HttpClient client, string[] endpointIds, int count, Cli.Progress progress, CancellationToken cancellationToken)
     {
-        var perEvent = endpointIds.Length;
-        var events = (count + perEvent - 1) / perEvent;
+        var groups = endpointIds.Chunk(MaxListed).ToArray();
+        var plan = new List<(string[] Group, int Take)>();
+        for (var planned = 0; planned < count; planned += plan[^1].Take)
+        {
+            var group = groups[plan.Count % groups.Length];
+            plan.Add((group, Math.Min(group.Length, count - planned)));
+        }
         var stored = 0L;
         var next = -1;
         // A bounded number of publishes in flight: enough to fill each group commit, few enough
@@ -113,16 +122,18 @@ public static class BacklogScenario
         await Task.WhenAll(Enumerable.Range(0, 32).Select(_ => Task.Run(async () =>
         {
             int i;
-            while ((i = Interlocked.Increment(ref next)) < events)
+            while ((i = Interlocked.Increment(ref next)) < plan.Count)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var take = Math.Min(perEvent, count - i * perEvent);
-                // Not a sequence number the receiver times: a backlog delivery arriving would be counted, not timed.
-                var body = new JsonObject { ["type"] = "bench.backlog", ["data"] = new JsonObject { ["backlog"] = true } };
-                if (take < perEvent)
+                var (group, take) = plan[i];
+                // Listed: the measured endpoint takes every type. No data.n: a backlog delivery
+                // arriving would be counted, not timed.
+                var body = new JsonObject
                 {
-                    body["endpoints"] = new JsonArray([.. endpointIds.Take(take).Select(id => JsonValue.Create(id))]);
-                }
+                    ["type"] = "bench.backlog",
+                    ["data"] = new JsonObject { ["backlog"] = true },
+                    ["endpoints"] = new JsonArray([.. group.Take(take).Select(id => JsonValue.Create(id))]),
+                };
                 using var content = new StringContent(body.ToJsonString(), Encoding.UTF8);
                 content.Headers.ContentType = Json;
                 using var response = await client.PostAsync("/v1/events", content, cancellationToken);
