@@ -33,7 +33,8 @@ public static class BacklogScenario
         var options = context.Options;
         await using var target = await context.StartHeraldAsync(cancellationToken);
         using var client = target.NewClient(options.Publishers);
-        await target.CreateEndpointsAsync(client, context.Receiver, 1, "bench", null, cancellationToken);
+        // The measured events' types only, so that a backlog event is the backlog endpoints' alone.
+        await target.CreateEndpointsAsync(client, context.Receiver, 1, "bench", new JsonObject { ["event_types"] = new JsonArray("bench.tick", "bench.warmup") }, cancellationToken);
         var backlogEndpoints = Math.Clamp(options.Backlog, 1, BacklogEndpoints);
         // Only the backlog's events go to these; the measured events never match them. Each is
         // deferred to an interval whose next end is 6 to 7 hours away, so its deliveries wait that
@@ -102,19 +103,16 @@ public static class BacklogScenario
 
     /// <summary>
     /// Stores <paramref name="count"/> pending deliveries through the publish API: events of type
-    /// <c>bench.backlog</c>, each fanned out by Herald to the backlog endpoints its <c>endpoints</c>
-    /// lists — the endpoints in groups of 100 (the most one event may list), in turn, the last event
-    /// narrowed to as many as remain — with 32 publishes in flight.
+    /// <c>bench.backlog</c>, which Herald fans out to every backlog endpoint (each event with its
+    /// deliveries in one transaction, many events per group commit), with 32 publishes in flight.
+    /// When the count is not a multiple of the endpoints, the last events list (<c>endpoints</c>,
+    /// at most 100 each) as many as remain.
     /// </summary>
     private static async Task SeedAsync(HttpClient client, string[] endpointIds, int count, Cli.Progress progress, CancellationToken cancellationToken)
     {
-        var groups = endpointIds.Chunk(MaxListed).ToArray();
-        var plan = new List<(string[] Group, int Take)>();
-        for (var planned = 0; planned < count; planned += plan[^1].Take)
-        {
-            var group = groups[plan.Count % groups.Length];
-            plan.Add((group, Math.Min(group.Length, count - planned)));
-        }
+        // Each event's listed endpoints: null for all of them.
+        var plan = new List<string[]?>(Enumerable.Repeat<string[]?>(null, count / endpointIds.Length));
+        plan.AddRange(endpointIds.Take(count % endpointIds.Length).Chunk(MaxListed));
         var stored = 0L;
         var next = -1;
         // A bounded number of publishes in flight: enough to fill each group commit, few enough
@@ -125,15 +123,14 @@ public static class BacklogScenario
             while ((i = Interlocked.Increment(ref next)) < plan.Count)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var (group, take) = plan[i];
-                // Listed: the measured endpoint takes every type. No data.n: a backlog delivery
-                // arriving would be counted, not timed.
-                var body = new JsonObject
+                var listed = plan[i];
+                // No data.n: a backlog delivery arriving would be counted, not timed.
+                var body = new JsonObject { ["type"] = "bench.backlog", ["data"] = new JsonObject { ["backlog"] = true } };
+                if (listed is not null)
                 {
-                    ["type"] = "bench.backlog",
-                    ["data"] = new JsonObject { ["backlog"] = true },
-                    ["endpoints"] = new JsonArray([.. group.Take(take).Select(id => JsonValue.Create(id))]),
-                };
+                    body["endpoints"] = new JsonArray([.. listed.Select(id => JsonValue.Create(id))]);
+                }
+                var take = listed?.Length ?? endpointIds.Length;
                 using var content = new StringContent(body.ToJsonString(), Encoding.UTF8);
                 content.Headers.ContentType = Json;
                 using var response = await client.PostAsync("/v1/events", content, cancellationToken);
