@@ -56,6 +56,7 @@ public static class BacklogScenario
         {
             throw new BenchException($"The backlog holds {queued} pending deliveries after storing {options.Backlog}.");
         }
+
         var with = await ThroughputScenario.MeasureAsync(context, target, client, 1, context.Progress("backlog: with"), cancellationToken);
         var loss = without.DeliveredPerSecond > 0 ? 1 - with.DeliveredPerSecond / without.DeliveredPerSecond : 0;
         return with with
