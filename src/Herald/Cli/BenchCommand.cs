@@ -1,6 +1,9 @@
 using System.CommandLine;
 using Herald.Bench;
 using Herald.Core;
+using Herald.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 
 namespace Herald.Cli;
 
@@ -57,8 +60,61 @@ public static class BenchCommand
                 Backlog = parse.GetValue(backlog),
                 Json = parse.GetValue(json),
             };
-            return await new BenchRunner(options, invocation.Output, invocation.Error).RunAsync(cancellationToken);
+            return await new BenchRunner(Host, options, invocation.Output, invocation.Error).RunAsync(cancellationToken);
         });
         return command;
+    }
+
+    /// <summary>What the benchmark gets from this executable: its version, its path, and an in-process Herald.</summary>
+    public static BenchHost Host { get; } = new()
+    {
+        HeraldVersion = HeraldServer.Version,
+        HeraldAssembly = typeof(BenchCommand).Assembly.Location,
+        StartInProcessAsync = StartInProcessAsync,
+    };
+
+    /// <summary>Herald as <c>herald serve</c> builds it, in this process, on a free loopback port.</summary>
+    private static async Task<StartedHerald> StartInProcessAsync(InProcessHerald settings, CancellationToken cancellationToken)
+    {
+        var options = new HeraldOptions
+        {
+            Urls = "http://127.0.0.1:0",
+            DataDir = settings.DataDir,
+            Database = settings.Database,
+            AdminKey = settings.AdminKey,
+            AllowPrivateTargets = true,
+            Workers = settings.Workers,
+            SecretKey = settings.SecretKey,
+        };
+        WebApplication app;
+        try
+        {
+            app = await HeraldServer.BuildAsync(options, TextWriter.Null, configure: BenchLogging.Quiet);
+        }
+        catch (StartupException e)
+        {
+            throw new BenchException("Herald did not start: " + e.Message);
+        }
+        try
+        {
+            await app.StartAsync(cancellationToken);
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new StartedHerald(new Uri(address), new Stopper(app));
+    }
+
+    /// <summary>Stops the in-process Herald gracefully, then releases it.</summary>
+    private sealed class Stopper(WebApplication app) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await app.StopAsync(CancellationToken.None);
+            await app.DisposeAsync();
+        }
     }
 }

@@ -1,3 +1,4 @@
+using Herald.Bench;
 using System.CommandLine;
 using System.CommandLine.Invocation;
 using System.Globalization;

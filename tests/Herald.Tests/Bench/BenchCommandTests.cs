@@ -1,6 +1,4 @@
-using System.Buffers;
 using System.CommandLine;
-using System.Text;
 using System.Text.Json;
 using Herald.Bench;
 using Herald.Cli;
@@ -167,6 +165,19 @@ public sealed class BenchCommandTests
         Assert.StartsWith("herald bench: --database: leave it out (a temporary SQLite file), or give sqlite:PATH for a new file, or a PostgreSQL connection string", stderr, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("Host=;Database=herald;Password=secret", "herald bench: --database: The PostgreSQL connection string names no host")]
+    [InlineData("postgres://", "herald bench: --database: The PostgreSQL URL is malformed")]
+    public async Task Bench_Exits1WithOneClearLine_WhenAPostgresConnectionStringNamesNoHost(string database, string message)
+    {
+        var (exitCode, stdout, stderr) = await RunAsync(["bench", "--events", "10", "--database", database]);
+
+        Assert.Equal(1, exitCode);
+        Assert.Equal("", stdout);
+        Assert.StartsWith(message, stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("secret", stderr, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Bench_RunsOnPostgres_EachScenarioInItsOwnOrganizationOfOneDatabase()
     {
@@ -256,39 +267,11 @@ public sealed class BenchCommandTests
         var stderr = new StringWriter();
         var options = new BenchOptions { Scenario = "throughput", Events = 50, Json = true, DeliveryTimeout = TimeSpan.FromMilliseconds(1) };
 
-        var exitCode = await new BenchRunner(options, stdout, stderr).RunAsync();
+        var exitCode = await new BenchRunner(BenchCommand.Host, options, stdout, stderr).RunAsync();
 
         Assert.Equal(1, exitCode);
         Assert.Equal("", stdout.ToString());
         Assert.StartsWith("herald bench: The receiver got ", stderr.ToString(), StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void ScenarioAll_SelectsEveryScenario()
-    {
-        Assert.Equal(BenchScenarios.All, BenchScenarios.Select("all"));
-        Assert.Equal("throughput", Assert.Single(BenchScenarios.Select("throughput")).Name);
-        Assert.Equal(["throughput", "throughput-10", "fanout", "latency", "backlog", "noisy-neighbour"], BenchScenarios.All.Select(s => s.Name));
-    }
-
-    [Fact]
-    public void Scenario_SelectsACommaSeparatedList_InTheRunsOrder()
-    {
-        Assert.Equal(["fanout", "latency"], BenchScenarios.Select("latency, fanout").Select(s => s.Name));
-        Assert.Equal(["throughput", "backlog"], BenchScenarios.Select("BACKLOG,throughput,backlog").Select(s => s.Name));
-        var error = Assert.Throws<BenchException>(() => BenchScenarios.Select("fanout,latncy"));
-        Assert.Contains("(got 'latncy')", error.Message, StringComparison.Ordinal);
-    }
-
-    [Theory]
-    [InlineData("""{"version":"1.0.0","type":"t","resource":{"n":7},"data":{"a":[1,{"n":5}],"n":123}}""", 123)]
-    [InlineData("""{"n":42}""", 42)]
-    [InlineData("""{"data":"n","n2":1}""", -1)]
-    [InlineData("""{"data":{"warmup":true}}""", -1)]
-    [InlineData("not json", -1)]
-    public void Receiver_ReadsTheSequenceNumber_FromDataN(string body, int expected)
-    {
-        Assert.Equal(expected, BenchReceiver.SequenceOf(new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes(body))));
     }
 
     /// <summary>Through the real entry point, with Console's writers swapped for the run and always restored.</summary>

@@ -1,3 +1,4 @@
+using Herald.Bench;
 using Herald.Cli;
 
 namespace Herald.Tests.Cli;

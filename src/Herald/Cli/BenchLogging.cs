@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging.Console;
 
-namespace Herald.Bench;
+namespace Herald.Cli;
 
 /// <summary>
 /// Keeps standard output for the results: the in-process servers log warnings and errors only,

@@ -35,7 +35,7 @@ public static class NoisyNeighbourScenario
         receiver.Reset(perPhase * 2);
         var run = new PublishRun(perPhase * 2);
         var accepted = new long[perPhase * 2];
-        var before = Usage.Now(target);
+        var before = await Usage.BeforeAsync(target, cancellationToken);
         run.Started = Stopwatch.GetTimestamp();
         await PacedAsync(quiet, run, accepted, 0, perPhase, cancellationToken);
         await WaitForTimedAsync(context, perPhase, progress, cancellationToken);
@@ -78,7 +78,7 @@ public static class NoisyNeighbourScenario
         await flood;
         var (noisyP50, noisyP99) = EndToEnd(receiver, run, perPhase, perPhase);
 
-        var after = Usage.Now(target);
+        var after = await Usage.AfterAsync(target, cancellationToken);
         var publish = Enumerable.Range(perPhase, perPhase).Select(i => Stopwatch.GetElapsedTime(run.SentAt[i], accepted[i]).TotalMilliseconds).Order().ToArray();
         var ratio = aloneP99 > 0 ? noisyP99 / aloneP99 : 0;
         progress.Complete(perPhase * 2, perPhase * 2, $"B's e2e p99 {aloneP99:0.0} ms alone, {noisyP99:0.0} ms beside A ({ratio:0.0}×)");
@@ -155,7 +155,7 @@ public static class NoisyNeighbourScenario
         }
     }
 
-    private static async Task WaitForTimedAsync(ScenarioContext context, int expected, Cli.Progress progress, CancellationToken cancellationToken)
+    private static async Task WaitForTimedAsync(ScenarioContext context, int expected, Progress progress, CancellationToken cancellationToken)
     {
         var deadline = Stopwatch.GetTimestamp() + (long)(context.Options.DeliveryTimeout.TotalSeconds * Stopwatch.Frequency);
         while (context.Receiver.Timed < expected)

@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using Herald.Storage;
-using Herald.Storage.Postgres;
 
 namespace Herald.Bench;
 
@@ -24,7 +22,7 @@ internal static class ProcessTopology
         var database = context.Options.Database!;
         var adminKey = "hk_bench_" + Guid.NewGuid().ToString("N");
         var children = new List<Process>();
-        HeraldStore? store = null;
+        Children? host = null;
         try
         {
             var addresses = new List<Uri>();
@@ -38,13 +36,11 @@ internal static class ProcessTopology
             {
                 await WaitReadyAsync(address, child, cancellationToken);
             }
-            // The bench's own view of the database: backlog seeding and the queue gauge.
-            store = await PostgresStoreFactory.OpenAsync(database, TimeProvider.System);
-            var host = new Children(children, store);
+            host = new Children(children);
             try
             {
                 var (orgId, orgKey) = await BenchTopology.CreateOrganizationAsync(addresses[0], adminKey, Path.GetFileName(context.WorkDir), cancellationToken);
-                return new BenchTarget(addresses[0], orgKey, orgId, store, context.Topology, host)
+                return new BenchTarget(addresses[0], orgKey, orgId, BenchDatabase.Backend(database), context.Topology, host)
                 {
                     Addresses = addresses,
                     ExtraCpuTime = host.CpuTime,
@@ -57,7 +53,7 @@ internal static class ProcessTopology
                 throw;
             }
         }
-        catch (Exception) when (store is null)
+        catch (Exception) when (host is null)
         {
             foreach (var child in children)
             {
@@ -69,8 +65,8 @@ internal static class ProcessTopology
 
     private static Process Launch(Uri address, string dataDir, string database, string adminKey, ScenarioContext context)
     {
-        // The herald beside this assembly: its apphost, or `dotnet herald.dll` where there is none.
-        var assembly = typeof(ProcessTopology).Assembly.Location;
+        // The herald that runs the bench: its apphost, or `dotnet herald.dll` where there is none.
+        var assembly = context.Host.HeraldAssembly;
         var apphost = Path.Combine(Path.GetDirectoryName(assembly)!, OperatingSystem.IsWindows() ? "herald.exe" : "herald");
         var start = new ProcessStartInfo(File.Exists(apphost) ? apphost : "dotnet")
         {
@@ -146,8 +142,8 @@ internal static class ProcessTopology
         return ((IPEndPoint)socket.LocalEndPoint!).Port;
     }
 
-    /// <summary>The child processes and the bench's store; stopping sends SIGTERM, so each finishes its in-flight work.</summary>
-    private sealed class Children(List<Process> processes, HeraldStore store) : IAsyncDisposable
+    /// <summary>The child processes; stopping sends SIGTERM, so each finishes its in-flight work.</summary>
+    private sealed class Children(List<Process> processes) : IAsyncDisposable
     {
         public TimeSpan CpuTime()
         {
@@ -167,13 +163,13 @@ internal static class ProcessTopology
             return total;
         }
 
-        public async ValueTask DisposeAsync()
+        public ValueTask DisposeAsync()
         {
             foreach (var process in processes)
             {
                 Stop(process);
             }
-            await store.DisposeAsync();
+            return ValueTask.CompletedTask;
         }
 
         public static void Stop(Process process)

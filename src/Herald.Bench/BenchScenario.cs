@@ -1,13 +1,13 @@
-using Herald.Cli;
 
 namespace Herald.Bench;
 
 /// <summary>
 /// What every scenario is given: the run's options, the shared receiver, a private working
 /// directory, the topology that starts Herald, the run's secret key (every Herald of a run shares
-/// one, as processes sharing a database must), and where progress goes.
+/// one, as processes sharing a database must), where progress goes, and the executable's
+/// <see cref="BenchHost"/> the topologies start Herald through.
 /// </summary>
-public sealed record ScenarioContext(BenchOptions Options, BenchReceiver Receiver, string WorkDir, BenchTopology Topology, string SecretKey, TextWriter ProgressWriter, ProgressMode ProgressMode)
+public sealed record ScenarioContext(BenchOptions Options, BenchReceiver Receiver, string WorkDir, BenchTopology Topology, string SecretKey, TextWriter ProgressWriter, ProgressMode ProgressMode, BenchHost Host)
 {
     public Progress Progress(string label, string unit = "delivered") => new(ProgressWriter, ProgressMode, label, unit);
 

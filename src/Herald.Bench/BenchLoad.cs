@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
-using Herald.Cli;
 
 namespace Herald.Bench;
 
@@ -20,10 +19,28 @@ public sealed class PublishRun(int events)
     public int Events => SentAt.Length;
 }
 
-/// <summary>CPU time and database round trips at a point, so a scenario reports what its load cost.</summary>
+/// <summary>
+/// CPU time and database round trips at a point, so a scenario reports what its load cost. The
+/// round trips are Herald's <c>herald_db_queries_total</c> from <c>/metrics</c>; reading them is
+/// kept out of the CPU figure (before a measured part it comes first, after one it comes last).
+/// </summary>
 public readonly record struct Usage(TimeSpan Cpu, long RoundTrips)
 {
-    public static Usage Now(BenchTarget target) => new(Throughput.CpuTime() + (target.ExtraCpuTime?.Invoke() ?? TimeSpan.Zero), target.Store.RoundTrips);
+    /// <summary>At the start of a measured part.</summary>
+    public static async Task<Usage> BeforeAsync(BenchTarget target, CancellationToken cancellationToken)
+    {
+        var roundTrips = await target.RoundTripsAsync(cancellationToken);
+        return new(CpuNow(target), roundTrips);
+    }
+
+    /// <summary>At the end of a measured part.</summary>
+    public static async Task<Usage> AfterAsync(BenchTarget target, CancellationToken cancellationToken)
+    {
+        var cpu = CpuNow(target);
+        return new(cpu, await target.RoundTripsAsync(cancellationToken, exceptOwn: true));
+    }
+
+    private static TimeSpan CpuNow(BenchTarget target) => Throughput.CpuTime() + (target.ExtraCpuTime?.Invoke() ?? TimeSpan.Zero);
 }
 
 /// <summary>The pieces scenarios are made of: publishing, waiting for the receiver, and the figures.</summary>
@@ -210,9 +227,9 @@ public static class BenchLoad
     }
 
     /// <summary>The standard figures of a run that published <paramref name="run"/> and waited for <paramref name="expected"/> deliveries.</summary>
-    public static ScenarioMeasurement Measure(BenchTarget target, BenchReceiver receiver, PublishRun run, int endpoints, long expected, Usage before)
+    public static async Task<ScenarioMeasurement> MeasureAsync(BenchTarget target, BenchReceiver receiver, PublishRun run, int endpoints, long expected, Usage before, CancellationToken cancellationToken)
     {
-        var after = Usage.Now(target);
+        var after = await Usage.AfterAsync(target, cancellationToken);
         var (endToEnd, lastDelivery) = EndToEnd(receiver, run);
         var publish = run.PublishMs.Order().ToArray();
         return new ScenarioMeasurement(

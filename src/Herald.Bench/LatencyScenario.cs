@@ -28,7 +28,7 @@ public static class LatencyScenario
         var sends = new Task[events];
         var accepted = new long[events];
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var before = Usage.Now(target);
+        var before = await Usage.BeforeAsync(target, cancellationToken);
         run.Started = Stopwatch.GetTimestamp();
         var sent = 0;
         var tracking = progress.TrackAsync(() => (receiver.Requests, events, $"published {Volatile.Read(ref sent):N0}/{events:N0} at {options.Rate:N0}/s"), stop.Token);
@@ -64,7 +64,7 @@ public static class LatencyScenario
             await stop.CancelAsync();
             await tracking;
         }
-        var measurement = BenchLoad.Measure(target, receiver, run, 1, events, before);
+        var measurement = await BenchLoad.MeasureAsync(target, receiver, run, 1, events, before, cancellationToken);
         var lateness = late.Order().ToArray();
         progress.Complete(measurement.Delivered, events, $"publish p99 {measurement.PublishP99Ms:0.0} ms, e2e p99 {measurement.EndToEndP99Ms:0.0} ms");
         return measurement with

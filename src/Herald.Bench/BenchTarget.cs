@@ -2,17 +2,14 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
-using Herald.Hosting;
-using Herald.Storage;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 
 namespace Herald.Bench;
 
 /// <summary>
 /// Where Herald runs during a scenario. <see cref="InProcess"/> is <c>herald serve</c> hosted in the
-/// bench process on SQLite; a PostgreSQL topology (an API process and a worker process on one
-/// database) is another entry here, and every scenario runs on it unchanged.
+/// bench process (through the <see cref="BenchHost"/> the executable passes in); the
+/// <c>processes</c> topology is separate <c>herald serve</c> processes on one PostgreSQL database;
+/// every scenario runs on either unchanged.
 /// </summary>
 public sealed record BenchTopology(string Name, int Processes, Func<ScenarioContext, CancellationToken, Task<BenchTarget>> StartAsync)
 {
@@ -28,44 +25,21 @@ public sealed record BenchTopology(string Name, int Processes, Func<ScenarioCont
     private static async Task<BenchTarget> StartInProcessAsync(ScenarioContext context, CancellationToken cancellationToken)
     {
         var adminKey = "hk_bench_" + Guid.NewGuid().ToString("N");
-        var options = new HeraldOptions
-        {
-            Urls = "http://127.0.0.1:0",
-            DataDir = Path.Combine(context.WorkDir, "data"),
-            Database = context.Options.Database is { } database ? ScenarioDatabase(database, context) : null,
-            AdminKey = adminKey,
-            AllowPrivateTargets = true,
-            Workers = context.Options.Workers,
-            SecretKey = context.SecretKey,
-        };
-        WebApplication app;
+        var settings = new InProcessHerald(
+            Path.Combine(context.WorkDir, "data"),
+            context.Options.Database is { } database ? ScenarioDatabase(database, context) : null,
+            adminKey,
+            context.Options.Workers,
+            context.SecretKey);
+        var started = await context.Host.StartInProcessAsync(settings, cancellationToken);
         try
         {
-            app = await HeraldServer.BuildAsync(options, TextWriter.Null, configure: BenchLogging.Quiet);
-        }
-        catch (StartupException e)
-        {
-            throw new BenchException("Herald did not start: " + e.Message);
-        }
-        try
-        {
-            await app.StartAsync(cancellationToken);
+            var (orgId, orgKey) = await CreateOrganizationAsync(started.BaseAddress, adminKey, Path.GetFileName(context.WorkDir), cancellationToken);
+            return new BenchTarget(started.BaseAddress, orgKey, orgId, BenchDatabase.Backend(context.Options.Database), InProcess, started.Stop) { OperatorKey = adminKey };
         }
         catch
         {
-            await app.DisposeAsync();
-            throw;
-        }
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        try
-        {
-            var (orgId, orgKey) = await CreateOrganizationAsync(new Uri(address), adminKey, Path.GetFileName(context.WorkDir), cancellationToken);
-            return new BenchTarget(new Uri(address), orgKey, orgId, app.Services.GetRequiredService<HeraldStore>(), InProcess, app) { OperatorKey = adminKey };
-        }
-        catch
-        {
-            await app.StopAsync(CancellationToken.None);
-            await app.DisposeAsync();
+            await started.Stop.DisposeAsync();
             throw;
         }
     }
@@ -97,7 +71,7 @@ public sealed record BenchTopology(string Name, int Processes, Func<ScenarioCont
     /// </summary>
     private static string ScenarioDatabase(string database, ScenarioContext context)
     {
-        if (Storage.Postgres.PostgresStoreFactory.IsPostgres(database))
+        if (BenchDatabase.IsPostgres(database))
         {
             // One database for every scenario: each works in an organization of its own.
             return database;
@@ -114,18 +88,18 @@ public sealed record BenchTopology(string Name, int Processes, Func<ScenarioCont
 
 /// <summary>
 /// A running Herald under test: its API address, the scenario's organization and its admin key,
-/// and its store (round-trip counts, backlog seeding).
+/// and its backend; its <c>/metrics</c> give the round trips and the queue depth.
 /// </summary>
 public sealed class BenchTarget : IAsyncDisposable
 {
     private readonly IAsyncDisposable _host;
 
-    public BenchTarget(Uri baseAddress, string adminKey, string orgId, HeraldStore store, BenchTopology topology, IAsyncDisposable host)
+    public BenchTarget(Uri baseAddress, string adminKey, string orgId, string backend, BenchTopology topology, IAsyncDisposable host)
     {
         BaseAddress = baseAddress;
         AdminKey = adminKey;
         OrgId = orgId;
-        Store = store;
+        Backend = backend;
         Topology = topology;
         _host = host;
     }
@@ -136,11 +110,10 @@ public sealed class BenchTarget : IAsyncDisposable
 
     public string OrgId { get; }
 
-    public HeraldStore Store { get; }
-
     public BenchTopology Topology { get; }
 
-    public string Backend => Store.Backend;
+    /// <summary><c>sqlite</c> or <c>postgresql</c>, as Herald names its backend.</summary>
+    public string Backend { get; }
 
     /// <summary>Every process's API address; requests go to them in turn.</summary>
     public IReadOnlyList<Uri> Addresses { get; init; } = [];
@@ -167,7 +140,11 @@ public sealed class BenchTarget : IAsyncDisposable
     /// <c>/hook/{prefix}-{i}</c>, with the defaults (the standard signature scheme with a generated
     /// secret, the envelope format) plus <paramref name="extra"/>; returns their ids in order.
     /// </summary>
-    public async Task<string[]> CreateEndpointsAsync(HttpClient client, BenchReceiver receiver, int count, string prefix, JsonObject? extra, CancellationToken cancellationToken)
+    public Task<string[]> CreateEndpointsAsync(HttpClient client, BenchReceiver receiver, int count, string prefix, JsonObject? extra, CancellationToken cancellationToken) =>
+        CreateEndpointsWithAsync(client, receiver, count, prefix, _ => extra is null ? new JsonObject() : (JsonObject)extra.DeepClone(), cancellationToken);
+
+    /// <summary>The same, with <paramref name="extra"/> giving endpoint <c>i</c>'s own settings.</summary>
+    public async Task<string[]> CreateEndpointsWithAsync(HttpClient client, BenchReceiver receiver, int count, string prefix, Func<int, JsonObject> extra, CancellationToken cancellationToken)
     {
         var ids = new string[count];
         var next = -1;
@@ -176,7 +153,7 @@ public sealed class BenchTarget : IAsyncDisposable
             int i;
             while ((i = Interlocked.Increment(ref next)) < count)
             {
-                var body = extra is null ? new JsonObject() : (JsonObject)extra.DeepClone();
+                var body = extra(i);
                 body["name"] = $"{prefix}-{i}";
                 body["url"] = receiver.Url($"/hook/{prefix}-{i}");
                 using var content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
@@ -205,12 +182,41 @@ public sealed class BenchTarget : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>
+    /// Herald's database round trips so far (<c>herald_db_queries_total</c>; 0 for separate
+    /// processes, which count their own). Serving <c>/metrics</c> reads the database itself;
+    /// <paramref name="exceptOwn"/> leaves that read out (measured by reading twice), so the
+    /// difference of a reading before a run and one after it is the run's alone.
+    /// </summary>
+    public async Task<long> RoundTripsAsync(CancellationToken cancellationToken, bool exceptOwn = false)
     {
-        if (_host is IHost host)
+        if (Topology.Processes > 1)
         {
-            await host.StopAsync(CancellationToken.None);
+            return 0;
         }
-        await _host.DisposeAsync();
+        var first = await MetricAsync("herald_db_queries_total", cancellationToken);
+        if (!exceptOwn)
+        {
+            return first;
+        }
+        var second = await MetricAsync("herald_db_queries_total", cancellationToken);
+        return first - Math.Max(0, second - first);
     }
+
+    /// <summary>Deliveries pending or being sent in the whole database (<c>herald_queue_depth</c>).</summary>
+    public Task<long> QueueDepthAsync(CancellationToken cancellationToken) => MetricAsync("herald_queue_depth", cancellationToken);
+
+    private async Task<long> MetricAsync(string name, CancellationToken cancellationToken)
+    {
+        using var client = Baselines.NewClient(1);
+        using var response = await client.GetAsync(new Uri(BaseAddress, "/metrics"), cancellationToken);
+        var text = await response.Content.ReadAsStringAsync(cancellationToken);
+        if (response.StatusCode != HttpStatusCode.OK)
+        {
+            throw new BenchException($"Reading Herald's /metrics got {(int)response.StatusCode}: {text}");
+        }
+        return MetricsText.Value(text, name) ?? throw new BenchException($"Herald's /metrics has no {name}.");
+    }
+
+    public async ValueTask DisposeAsync() => await _host.DisposeAsync();
 }

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 
-namespace Herald.Cli;
+namespace Herald.Bench;
 
 /// <summary>How a long operation reports its progress on standard error.</summary>
 public enum ProgressMode

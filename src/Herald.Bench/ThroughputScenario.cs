@@ -15,17 +15,17 @@ public static class ThroughputScenario
     }
 
     /// <summary>Warm-up, then N events to the <paramref name="endpoints"/> endpoints that exist, until every delivery arrived.</summary>
-    public static async Task<ScenarioMeasurement> MeasureAsync(ScenarioContext context, BenchTarget target, HttpClient client, int endpoints, Cli.Progress progress, CancellationToken cancellationToken)
+    public static async Task<ScenarioMeasurement> MeasureAsync(ScenarioContext context, BenchTarget target, HttpClient client, int endpoints, Progress progress, CancellationToken cancellationToken)
     {
         var events = context.Options.Events;
         await BenchLoad.WarmUpAsync(context, client, BenchLoad.WarmUpEvents(events), endpoints, cancellationToken, BenchLoad.WarmUpTime(events));
         var expected = (long)events * endpoints;
         var receiver = context.Receiver;
         receiver.Reset(checked((int)expected));
-        var before = Usage.Now(target);
+        var before = await Usage.BeforeAsync(target, cancellationToken);
         var run = await BenchLoad.ClosedLoopAsync(context, client, events, n => BenchLoad.TickBody(n), () => receiver.Requests, expected, progress, cancellationToken);
         await BenchLoad.WaitForAsync(context, expected, run.Started, "deliveries", progress, cancellationToken);
-        var measurement = BenchLoad.Measure(target, receiver, run, endpoints, expected, before);
+        var measurement = await BenchLoad.MeasureAsync(target, receiver, run, endpoints, expected, before, cancellationToken);
         progress.Complete(measurement.Delivered, expected, $"{measurement.DeliveredPerSecond:N0}/s");
         return measurement;
     }

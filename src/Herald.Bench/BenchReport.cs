@@ -5,7 +5,6 @@ using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using Herald.Core;
-using Herald.Hosting;
 
 namespace Herald.Bench;
 
@@ -22,6 +21,9 @@ public sealed record BenchResult(
     public double RatioHttp => Baselines.Http.PerSecond > 0 ? Measurement.DeliveredPerSecond / Baselines.Http.PerSecond : 0;
 
     public double RatioNaive => Baselines.Naive.PerSecond > 0 ? Measurement.DeliveredPerSecond / Baselines.Naive.PerSecond : 0;
+
+    /// <summary>The version of the herald that ran the bench.</summary>
+    public string HeraldVersion { get; init; } = "";
 }
 
 /// <summary>Writes results as the table people read and the JSON lines scripts compare (docs/benchmarks.md, "Output").</summary>
@@ -86,7 +88,7 @@ public static class BenchReport
             json.WriteString("runtime", RuntimeInformation.FrameworkDescription);
             json.WriteEndObject();
             json.WriteString("configuration", Configuration);
-            json.WriteString("herald_version", HeraldServer.Version);
+            json.WriteString("herald_version", r.HeraldVersion);
             json.WriteString("started_at", Times.Format(r.StartedAt));
             json.WriteEndObject();
         }

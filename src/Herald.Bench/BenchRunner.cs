@@ -9,7 +9,7 @@ namespace Herald.Bench;
 /// <paramref name="stdout"/>, progress and errors on <paramref name="stderr"/>. Everything runs in
 /// this process, in a temporary directory deleted afterwards.
 /// </summary>
-public sealed class BenchRunner(BenchOptions options, TextWriter stdout, TextWriter stderr)
+public sealed class BenchRunner(BenchHost host, BenchOptions options, TextWriter stdout, TextWriter stderr)
 {
     public async Task<int> RunAsync(CancellationToken cancellationToken = default)
     {
@@ -18,7 +18,7 @@ public sealed class BenchRunner(BenchOptions options, TextWriter stdout, TextWri
         {
             var scenarios = Validate();
             var topology = BenchTopology.For(options.Processes);
-            var progressMode = Cli.Progress.ModeFor(stderr, options.Json);
+            var progressMode = Progress.ModeFor(stderr, options.Json);
             // One key for every Herald of the run; HERALD_SECRET_KEY, when set, lets a later run reuse a PostgreSQL database.
             var secretKey = Environment.GetEnvironmentVariable("HERALD_SECRET_KEY") is { Length: > 0 } configured
                 ? configured
@@ -37,8 +37,8 @@ public sealed class BenchRunner(BenchOptions options, TextWriter stdout, TextWri
                 Say($"bench: {scenario.Name}: {scenario.Description}");
                 var startedAt = DateTimeOffset.UtcNow;
                 var peakIsScenarios = PeakRss.Reset();
-                var measurement = await scenario.RunAsync(new ScenarioContext(options, receiver, dir, topology, secretKey, stderr, progressMode), cancellationToken);
-                results.Add(new BenchResult(scenario.Name, options, measurement, baselines, PeakRss.Megabytes(), peakIsScenarios, startedAt));
+                var measurement = await scenario.RunAsync(new ScenarioContext(options, receiver, dir, topology, secretKey, stderr, progressMode, host), cancellationToken);
+                results.Add(new BenchResult(scenario.Name, options, measurement, baselines, PeakRss.Megabytes(), peakIsScenarios, startedAt) { HeraldVersion = host.HeraldVersion });
                 // Each scenario starts on a clean heap, so one scenario's garbage is not charged to the next one's RSS.
                 GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
                 GC.WaitForPendingFinalizers();
@@ -123,7 +123,7 @@ public sealed class BenchRunner(BenchOptions options, TextWriter stdout, TextWri
         {
             throw new BenchException($"--processes must be between 1 and 8 (got {options.Processes}).");
         }
-        if (options.Processes > 1 && (options.Database is null || !Storage.Postgres.PostgresStoreFactory.IsPostgres(options.Database)))
+        if (options.Processes > 1 && !BenchDatabase.IsPostgres(options.Database))
         {
             throw new BenchException("--processes above 1 needs a PostgreSQL --database that the processes share (a SQLite database belongs to one process).");
         }
@@ -137,15 +137,16 @@ public sealed class BenchRunner(BenchOptions options, TextWriter stdout, TextWri
         {
             return;
         }
-        if (Storage.Postgres.PostgresStoreFactory.IsPostgres(database))
+        if (BenchDatabase.IsPostgres(database))
         {
             try
             {
-                Storage.Postgres.PostgresConnectionString.Parse(database);
+                BenchDatabase.DescribePostgres(database);
             }
             catch (FormatException e)
             {
-                throw new BenchException($"--database {Storage.Postgres.PostgresConnectionString.Describe(database)}: {e.Message}");
+                // Not described: a connection string that does not parse has no host to name.
+                throw new BenchException($"--database: {e.Message}");
             }
             return;
         }

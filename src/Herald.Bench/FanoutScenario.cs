@@ -26,7 +26,7 @@ public static class FanoutScenario
         receiver.Reset(checked((int)expected));
         var run = new PublishRun(rounds);
         var allDelivered = new double[rounds];
-        var before = Usage.Now(target);
+        var before = await Usage.BeforeAsync(target, cancellationToken);
         run.Started = Stopwatch.GetTimestamp();
         for (var round = 0; round < rounds; round++)
         {
@@ -39,7 +39,7 @@ public static class FanoutScenario
             // One round at a time: the next event goes out when every delivery of this one arrived.
             await BenchLoad.WaitForAsync(context, (long)(round + 1) * endpoints, run.Started, "fan-out deliveries", progress, cancellationToken);
         }
-        var measurement = BenchLoad.Measure(target, receiver, run, endpoints, expected, before);
+        var measurement = await BenchLoad.MeasureAsync(target, receiver, run, endpoints, expected, before, cancellationToken);
         // Per round: publish sent → the last of its deliveries at the receiver.
         var lastArrival = new long[rounds];
         foreach (var (sequence, receivedAt) in receiver.Arrivals())
