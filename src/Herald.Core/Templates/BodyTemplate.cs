@@ -165,7 +165,8 @@ public sealed partial class BodyTemplate
     internal (byte[] Body, string? Error) Render(TemplateContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        using var timeout = new CancellationTokenSource(RenderTimeout);
+        using var timeout = new CancellationTokenSource();
+        using var watch = RenderClock.Watch(timeout, RenderTimeout);
         // Started before the variables are read: parsing the event's data is part of the render's memory.
         using var budget = RenderBudget.Start(timeout.Token);
         try
