@@ -1,16 +1,18 @@
 using System.Data.Common;
 using Herald.Core;
+using Herald.Storage.Ports;
 using Herald.Storage.Relational;
 
 namespace Herald.Storage;
 
 /// <summary>
-/// Herald's storage port, speaking delivery rather than rows: publish an event with its deliveries
-/// in one transaction, claim due deliveries with a lease, complete or reschedule them. Reads use
-/// their own pooled connections; every write goes through one group-committing writer. Every
-/// method that reaches the database is asynchronous (docs/adr/0009-async-storage.md).
+/// Herald's store, speaking delivery rather than rows: publish an event with its deliveries in one
+/// transaction, claim due deliveries with a lease, complete or reschedule them. It implements the
+/// ports in <see cref="Ports"/>, one per kind of consumer (event store, delivery queue, endpoint
+/// store, tenancy, monitoring reads, change feed), so each consumer depends on the part it uses.
+/// Reads use their own pooled connections; every write goes through one group-committing writer.
 /// </summary>
-public sealed partial class HeraldStore : IAsyncDisposable
+public sealed partial class HeraldStore : IEventStore, IDeliveryQueue, IEndpointStore, ITenancyStore, IMonitoringReads, IChangeFeed, IAsyncDisposable
 {
     private readonly Func<ValueTask<DbConnection>> _open;
     private readonly IDialect _dialect;

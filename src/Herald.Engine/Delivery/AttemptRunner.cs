@@ -10,6 +10,7 @@ using Herald.Engine.Configuration;
 using Herald.Engine.Delivery.Transports;
 using Herald.Engine.Telemetry;
 using Herald.Storage;
+using Herald.Storage.Ports;
 using Microsoft.Extensions.Logging;
 
 namespace Herald.Engine.Delivery;
@@ -20,7 +21,7 @@ namespace Herald.Engine.Delivery;
 /// is prepared here and sent by the endpoint's transport (docs/adr/0007-delivery-transports.md).
 /// </summary>
 public sealed class AttemptRunner(
-    HeraldStore store,
+    IDeliveryQueue store,
     EndpointCatalog catalog,
     DeliveryTransports transports,
     HeraldMetrics metrics,

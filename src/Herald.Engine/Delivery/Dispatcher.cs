@@ -3,6 +3,7 @@ using Herald.Core.Model;
 using Herald.Engine.Configuration;
 using Herald.Engine.Telemetry;
 using Herald.Storage;
+using Herald.Storage.Ports;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -42,7 +43,7 @@ public sealed class DispatchSignal
 /// endpoints never keep another's deliveries waiting for a worker.
 /// </summary>
 public sealed class Dispatcher(
-    HeraldStore store,
+    IDeliveryQueue store,
     EndpointCatalog catalog,
     AttemptRunner runner,
     DispatchSignal signal,

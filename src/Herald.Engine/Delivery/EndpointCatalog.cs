@@ -10,6 +10,7 @@ using Herald.Core.Validation;
 using Herald.Engine.Configuration;
 using Herald.Engine.Telemetry;
 using Herald.Storage;
+using Herald.Storage.Ports;
 
 namespace Herald.Engine.Delivery;
 
@@ -19,16 +20,16 @@ namespace Herald.Engine.Delivery;
 /// </summary>
 public sealed class EndpointCatalog
 {
-    private readonly HeraldStore _store;
+    private readonly IEndpointStore _store;
     private readonly SecretBox _box;
     private readonly ConcurrentDictionary<string, OrgEndpoints> _byOrg = new();
     private long _version;
 
-    public EndpointCatalog(HeraldStore store, SecretBox box)
+    public EndpointCatalog(IEndpointStore store, IChangeFeed changes, SecretBox box)
     {
         _store = store;
         _box = box;
-        store.EndpointsChanged += Invalidate;
+        changes.EndpointsChanged += Invalidate;
     }
 
     public void Invalidate(string orgId)

@@ -1,5 +1,6 @@
 using Herald.Engine.Delivery;
 using Herald.Storage;
+using Herald.Storage.Ports;
 
 namespace Herald.Engine.Delivery;
 
@@ -11,11 +12,11 @@ public sealed record RetryOutcome(bool Found, string? Refused)
 }
 
 /// <summary>One attempt of a delivery now, under a lease, outside its schedule: the same from the API and the dashboard.</summary>
-public sealed class ManualRetry(HeraldStore store, EndpointCatalog catalog, AttemptRunner runner, DispatchSignal signal)
+public sealed class ManualRetry(IDeliveryQueue store, IMonitoringReads reads, EndpointCatalog catalog, AttemptRunner runner, DispatchSignal signal)
 {
     public async Task<RetryOutcome> RunAsync(string orgId, string id)
     {
-        var delivery = await store.GetDeliveryAsync(orgId, id);
+        var delivery = await reads.GetDeliveryAsync(orgId, id);
         if (delivery is null)
         {
             return RetryOutcome.NotFound;

@@ -7,6 +7,7 @@ using Herald.Engine.Delivery;
 using Herald.Engine.Configuration;
 using Herald.Engine.Telemetry;
 using Herald.Storage;
+using Herald.Storage.Ports;
 using Herald.Core.Templates;
 
 namespace Herald.Engine.Endpoints;
@@ -36,7 +37,7 @@ public sealed record EndpointSaveResult
 public static class EndpointWriter
 {
     public static async Task<EndpointSaveResult> SaveAsync(
-        string orgId, Endpoint? existing, JsonObject body, HeraldStore store, EndpointCatalog catalog, TargetGuard guard, HeraldOptions options, TimeProvider time, CancellationToken cancellationToken)
+        string orgId, Endpoint? existing, JsonObject body, IEndpointStore store, EndpointCatalog catalog, TargetGuard guard, HeraldOptions options, TimeProvider time, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors();
         var parsed = EndpointSpecParser.Parse(body, existing is null ? EndpointParseMode.Create : EndpointParseMode.Replace, existing, errors);

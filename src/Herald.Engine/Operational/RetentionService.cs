@@ -1,6 +1,7 @@
 using Herald.Engine.Configuration;
 using Herald.Engine.Telemetry;
 using Herald.Storage;
+using Herald.Storage.Ports;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -10,7 +11,7 @@ namespace Herald.Engine.Operational;
 /// Purges what is older than <c>--retention</c> in small batches, one short transaction each, so
 /// delivery never waits behind a long delete.
 /// </summary>
-public sealed class RetentionService(HeraldStore store, HeraldOptions options, TimeProvider time, ILogger<RetentionService> logger) : BackgroundService
+public sealed class RetentionService(IEventStore store, HeraldOptions options, TimeProvider time, ILogger<RetentionService> logger) : BackgroundService
 {
     private const int Batch = 500;
 

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Herald.Core.Model;
 using Herald.Core.Schemas;
 using Herald.Storage;
+using Herald.Storage.Ports;
 
 namespace Herald.Engine.Publishing;
 
@@ -9,7 +10,7 @@ namespace Herald.Engine.Publishing;
 /// The organization's catalogue of event types, with compiled schemas cached for the publish path.
 /// Every change goes through this process's API and evicts the entry.
 /// </summary>
-public sealed class EventTypeCatalog(HeraldStore store)
+public sealed class EventTypeCatalog(ITenancyStore store)
 {
     private const int MaxEntries = 10_000;
     private readonly ConcurrentDictionary<(string Org, string Name), Entry> _cache = new();

@@ -8,6 +8,7 @@ using Herald.Engine.Configuration;
 using Herald.Engine.Delivery;
 using Herald.Engine.Telemetry;
 using Herald.Storage;
+using Herald.Storage.Ports;
 
 namespace Herald.Engine.Publishing;
 
@@ -17,7 +18,7 @@ namespace Herald.Engine.Publishing;
 /// The caller reads the body and renders the answer; everything in between happens here.
 /// </summary>
 public sealed class Publisher(
-    HeraldStore store,
+    IEventStore store,
     EndpointCatalog endpoints,
     EventTypeCatalog eventTypes,
     AttemptRunner runner,

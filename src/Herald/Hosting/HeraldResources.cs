@@ -1,6 +1,7 @@
 using Herald.Core;
 using Herald.Core.Security;
 using Herald.Storage;
+using Herald.Storage.Ports;
 using Herald.Storage.Postgres;
 using Herald.Storage.Sqlite;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -177,6 +178,13 @@ public static class StorageServices
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HeraldOptions>, DatabaseOptionsValidator>());
         services.AddSingleton<HeraldResources>();
         services.AddSingleton(sp => sp.GetRequiredService<HeraldResources>().Store);
+        // The store's ports, each the one store: consumers depend on the part they use.
+        services.AddSingleton<IEventStore>(sp => sp.GetRequiredService<HeraldStore>());
+        services.AddSingleton<IDeliveryQueue>(sp => sp.GetRequiredService<HeraldStore>());
+        services.AddSingleton<IEndpointStore>(sp => sp.GetRequiredService<HeraldStore>());
+        services.AddSingleton<ITenancyStore>(sp => sp.GetRequiredService<HeraldStore>());
+        services.AddSingleton<IMonitoringReads>(sp => sp.GetRequiredService<HeraldStore>());
+        services.AddSingleton<IChangeFeed>(sp => sp.GetRequiredService<HeraldStore>());
         services.AddSingleton(sp => sp.GetRequiredService<HeraldResources>().SecretBox);
         services.AddSingleton(sp => sp.GetRequiredService<HeraldResources>().DataDirectory);
         services.AddHostedService<StoreListener>();

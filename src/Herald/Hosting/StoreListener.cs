@@ -2,6 +2,7 @@ using Herald.Api;
 using Herald.Engine.Delivery;
 using Herald.Engine.Publishing;
 using Herald.Storage;
+using Herald.Storage.Ports;
 using Microsoft.Extensions.Hosting;
 
 namespace Herald.Hosting;
@@ -13,9 +14,9 @@ namespace Herald.Hosting;
 /// </summary>
 public sealed class StoreListener : BackgroundService
 {
-    private readonly HeraldStore _store;
+    private readonly IChangeFeed _store;
 
-    public StoreListener(HeraldStore store, DispatchSignal signal, EndpointCatalog endpoints, EventTypeCatalog eventTypes, KeyAuthenticator keys)
+    public StoreListener(IChangeFeed store, DispatchSignal signal, EndpointCatalog endpoints, EventTypeCatalog eventTypes, KeyAuthenticator keys)
     {
         _store = store;
         store.WorkAvailable += signal.Notify;
