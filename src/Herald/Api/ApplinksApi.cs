@@ -6,6 +6,7 @@ using Herald.Core.Validation;
 using Herald.Engine.Delivery;
 using Herald.Hosting;
 using Herald.Storage;
+using Herald.Storage.Ports;
 using QRCoder;
 
 namespace Herald.Api;
@@ -74,7 +75,7 @@ public static class ApplinksApi
 
     private static Applink ApplinkOf(Endpoint endpoint) => new(endpoint.Spec.Url, endpoint.Spec.Name);
 
-    private static async Task<IResult> Import(HttpContext context, HeraldStore store, EndpointCatalog catalog, TargetGuard guard, HeraldOptions options, TimeProvider time)
+    private static async Task<IResult> Import(HttpContext context, IEndpointStore store, EndpointCatalog catalog, TargetGuard guard, HeraldOptions options, TimeProvider time)
     {
         var (body, problem) = await RequestBody.ReadObjectAsync(context, RequestBody.DefaultLimit);
         if (problem is not null)

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Herald.Core;
 using Herald.Core.Model;
 using Herald.Storage;
+using Herald.Storage.Ports;
 using Microsoft.Extensions.Hosting;
 
 namespace Herald.Api;
@@ -12,7 +13,7 @@ namespace Herald.Api;
 /// the database on the publish path, and deleting a key evicts it at once (in other processes too,
 /// through the StoreListener).
 /// </summary>
-public sealed class KeyAuthenticator(HeraldStore store, TimeProvider time)
+public sealed class KeyAuthenticator(ITenancyStore store, TimeProvider time)
 {
     private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(10);
     private readonly ConcurrentDictionary<string, (ApiKey Key, DateTimeOffset Until)> _cache = new();

@@ -2,6 +2,7 @@ using Herald.Core.Model;
 using Herald.Core.Validation;
 using Herald.Engine.Delivery;
 using Herald.Storage;
+using Herald.Storage.Ports;
 
 namespace Herald.Api;
 
@@ -16,7 +17,7 @@ public static class DeliveriesApi
         group.MapPost("/{id}/retry", Retry).Require(Role.Admin).Produces<DeliveryResource>(202);
     }
 
-    private static async Task<IResult> List(HttpContext context, HeraldStore store)
+    private static async Task<IResult> List(HttpContext context, IMonitoringReads store)
     {
         var errors = new ValidationErrors();
         var p = Paging.Read(context.Request, errors);
@@ -41,13 +42,13 @@ public static class DeliveriesApi
         return ApiJson.Ok(Paging.Page(await store.ListDeliveriesAsync(context.Caller().OrgId, query), d => DeliveryResource.From(d)));
     }
 
-    private static async Task<IResult> Get(HttpContext context, string id, HeraldStore store) =>
+    private static async Task<IResult> Get(HttpContext context, string id, IMonitoringReads store) =>
         await store.GetDeliveryAsync(context.Caller().OrgId, id) is { } delivery
             ? ApiJson.Ok(DeliveryDetail.From(delivery, await store.ListAttemptsAsync(delivery.Id)))
             : Problems.NotFound("delivery");
 
     /// <summary>One attempt now, outside the schedule; it does not use up a scheduled one.</summary>
-    private static async Task<IResult> Retry(HttpContext context, string id, HeraldStore store, ManualRetry retry)
+    private static async Task<IResult> Retry(HttpContext context, string id, IMonitoringReads store, ManualRetry retry)
     {
         var orgId = context.Caller().OrgId;
         var outcome = await retry.RunAsync(orgId, id);

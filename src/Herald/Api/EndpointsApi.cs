@@ -7,6 +7,7 @@ using Herald.Engine.Delivery;
 using Herald.Engine.Publishing;
 using Herald.Hosting;
 using Herald.Storage;
+using Herald.Storage.Ports;
 using Herald.Core.Templates;
 
 namespace Herald.Api;
@@ -34,7 +35,7 @@ public static class EndpointsApi
 
     public sealed record RecoverRequest(string Since, string? Until);
 
-    private static async Task<IResult> Create(HttpContext context, HeraldStore store, EndpointCatalog catalog, TargetGuard guard, HeraldOptions options, TimeProvider time)
+    private static async Task<IResult> Create(HttpContext context, IEndpointStore store, EndpointCatalog catalog, TargetGuard guard, HeraldOptions options, TimeProvider time)
     {
         var (body, problem) = await RequestBody.ReadObjectAsync(context, RequestBody.DefaultLimit);
         if (problem is not null)
@@ -54,7 +55,7 @@ public static class EndpointsApi
     /// that supplied the value (path, message → path, message).
     /// </summary>
     internal static async Task<IResult> CreateEndpointAsync(
-        HttpContext context, JsonObject body, HeraldStore store, EndpointCatalog catalog, TargetGuard guard, HeraldOptions options, TimeProvider time,
+        HttpContext context, JsonObject body, IEndpointStore store, EndpointCatalog catalog, TargetGuard guard, HeraldOptions options, TimeProvider time,
         Func<string, string, (string Path, string Message)>? relocate = null)
     {
         var result = await EndpointWriter.SaveAsync(context.Caller().OrgId, null, body, store, catalog, guard, options, time, context.RequestAborted);
@@ -93,7 +94,7 @@ public static class EndpointsApi
         return moved;
     }
 
-    private static async Task<IResult> List(HttpContext context, HeraldStore store, EndpointCatalog catalog)
+    private static async Task<IResult> List(HttpContext context, IEndpointStore store, EndpointCatalog catalog)
     {
         var errors = new ValidationErrors();
         var p = Paging.Read(context.Request, errors);
@@ -110,7 +111,7 @@ public static class EndpointsApi
             ? ApiJson.Ok(EndpointView.ToResource(endpoint, null))
             : Problems.NotFound("endpoint");
 
-    private static async Task<IResult> Replace(HttpContext context, string id, HeraldStore store, EndpointCatalog catalog, TargetGuard guard, HeraldOptions options, TimeProvider time)
+    private static async Task<IResult> Replace(HttpContext context, string id, IEndpointStore store, EndpointCatalog catalog, TargetGuard guard, HeraldOptions options, TimeProvider time)
     {
         var existing = await catalog.FindAsync(context.Caller().OrgId, id);
         if (existing is null)
@@ -128,7 +129,7 @@ public static class EndpointsApi
         }
     }
 
-    private static async Task<IResult> Patch(HttpContext context, string id, HeraldStore store, EndpointCatalog catalog, TargetGuard guard, HeraldOptions options, TimeProvider time)
+    private static async Task<IResult> Patch(HttpContext context, string id, IEndpointStore store, EndpointCatalog catalog, TargetGuard guard, HeraldOptions options, TimeProvider time)
     {
         var existing = await catalog.FindAsync(context.Caller().OrgId, id);
         if (existing is null)
@@ -149,7 +150,7 @@ public static class EndpointsApi
         }
     }
 
-    private static async Task<IResult> SaveAsync(HttpContext context, Endpoint existing, JsonObject body, HeraldStore store, EndpointCatalog catalog, TargetGuard guard, HeraldOptions options, TimeProvider time)
+    private static async Task<IResult> SaveAsync(HttpContext context, Endpoint existing, JsonObject body, IEndpointStore store, EndpointCatalog catalog, TargetGuard guard, HeraldOptions options, TimeProvider time)
     {
         var result = await EndpointWriter.SaveAsync(existing.OrgId, existing, body, store, catalog, guard, options, time, context.RequestAborted);
         return result switch
@@ -162,16 +163,16 @@ public static class EndpointsApi
         };
     }
 
-    private static async Task<IResult> Delete(HttpContext context, string id, HeraldStore store) =>
+    private static async Task<IResult> Delete(HttpContext context, string id, IEndpointStore store) =>
         await store.DeleteEndpointAsync(context.Caller().OrgId, id) ? Results.NoContent() : Problems.NotFound("endpoint");
 
-    private static async Task<IResult> SetEnabled(HttpContext context, string id, bool enabled, HeraldStore store, EndpointCatalog catalog)
+    private static async Task<IResult> SetEnabled(HttpContext context, string id, bool enabled, IEndpointStore store, EndpointCatalog catalog)
     {
         var stored = await store.SetEndpointEnabledAsync(context.Caller().OrgId, id, enabled, enabled ? null : "Disabled through the API.");
         return stored is null ? Problems.NotFound("endpoint") : ApiJson.Ok(EndpointView.ToResource(catalog.Open(stored), null));
     }
 
-    private static async Task<IResult> Recover(HttpContext context, string id, HeraldStore store, EndpointCatalog catalog, DispatchSignal signal, TimeProvider time)
+    private static async Task<IResult> Recover(HttpContext context, string id, IDeliveryQueue store, EndpointCatalog catalog, DispatchSignal signal, TimeProvider time)
     {
         var endpoint = await catalog.FindAsync(context.Caller().OrgId, id);
         if (endpoint is null)
@@ -218,7 +219,7 @@ public static class EndpointsApi
         return time;
     }
 
-    private static async Task<IResult> Rotate(HttpContext context, string id, HeraldStore store, EndpointCatalog catalog, HeraldOptions options, TimeProvider time)
+    private static async Task<IResult> Rotate(HttpContext context, string id, IEndpointStore store, EndpointCatalog catalog, HeraldOptions options, TimeProvider time)
     {
         var endpoint = await catalog.FindAsync(context.Caller().OrgId, id);
         if (endpoint is null)

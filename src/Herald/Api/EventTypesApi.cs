@@ -5,6 +5,7 @@ using Herald.Core.Validation;
 using Herald.Core.Schemas;
 using Herald.Engine.Publishing;
 using Herald.Storage;
+using Herald.Storage.Ports;
 
 namespace Herald.Api;
 
@@ -24,7 +25,7 @@ public static class EventTypesApi
         group.MapDelete("/{name}", Delete).Require(Role.Admin).Produces(204);
     }
 
-    private static async Task<IResult> Create(HttpContext context, HeraldStore store, EventTypeCatalog catalog)
+    private static async Task<IResult> Create(HttpContext context, ITenancyStore store, EventTypeCatalog catalog)
     {
         var (body, problem) = await RequestBody.ReadObjectAsync(context, RequestBody.DefaultLimit);
         if (problem is not null)
@@ -93,7 +94,7 @@ public static class EventTypesApi
         return (description, schema);
     }
 
-    private static async Task<IResult> List(HttpContext context, HeraldStore store)
+    private static async Task<IResult> List(HttpContext context, ITenancyStore store)
     {
         var errors = new ValidationErrors();
         var p = Paging.Read(context.Request, errors);
@@ -104,12 +105,12 @@ public static class EventTypesApi
         return ApiJson.Ok(Paging.Page(await store.ListEventTypesAsync(context.Caller().OrgId, p.Cursor, p.Limit), t => EventTypeResource.From(t)));
     }
 
-    private static async Task<IResult> Get(HttpContext context, string name, HeraldStore store) =>
+    private static async Task<IResult> Get(HttpContext context, string name, ITenancyStore store) =>
         await store.GetEventTypeAsync(context.Caller().OrgId, name) is { } type
             ? ApiJson.Ok(EventTypeResource.From(type))
             : Problems.Status(404, "Not Found", $"No event type named '{name}' is catalogued in your organization.");
 
-    private static async Task<IResult> Replace(HttpContext context, string name, HeraldStore store, EventTypeCatalog catalog)
+    private static async Task<IResult> Replace(HttpContext context, string name, ITenancyStore store, EventTypeCatalog catalog)
     {
         var (body, problem) = await RequestBody.ReadObjectAsync(context, RequestBody.DefaultLimit);
         if (problem is not null)
@@ -137,7 +138,7 @@ public static class EventTypesApi
         }
     }
 
-    private static async Task<IResult> Delete(HttpContext context, string name, HeraldStore store, EventTypeCatalog catalog)
+    private static async Task<IResult> Delete(HttpContext context, string name, ITenancyStore store, EventTypeCatalog catalog)
     {
         var deleted = await store.DeleteEventTypeAsync(context.Caller().OrgId, name);
         catalog.Invalidate(context.Caller().OrgId, name);

@@ -4,6 +4,7 @@ using Herald.Core.Model;
 using Herald.Core.Validation;
 using Herald.Engine.Publishing;
 using Herald.Storage;
+using Herald.Storage.Ports;
 
 namespace Herald.Api;
 
@@ -52,7 +53,7 @@ public static class EventsApi
         };
     }
 
-    private static async Task<IResult> List(HttpContext context, HeraldStore store)
+    private static async Task<IResult> List(HttpContext context, IEventStore store)
     {
         var errors = new ValidationErrors();
         var p = Paging.Read(context.Request, errors);
@@ -66,10 +67,10 @@ public static class EventsApi
         return ApiJson.Ok(Paging.Page(await store.ListEventsAsync(context.Caller().OrgId, query), e => EventResource.From(e)));
     }
 
-    private static async Task<IResult> Get(HttpContext context, string id, HeraldStore store) =>
+    private static async Task<IResult> Get(HttpContext context, string id, IEventStore store) =>
         await store.GetEventAsync(context.Caller().OrgId, id) is { } evt ? ApiJson.Ok(EventResource.From(evt)) : Problems.NotFound("event");
 
-    private static async Task<IResult> Deliveries(HttpContext context, string id, HeraldStore store)
+    private static async Task<IResult> Deliveries(HttpContext context, string id, IEventStore store, IMonitoringReads reads)
     {
         var orgId = context.Caller().OrgId;
         if (await store.GetEventAsync(orgId, id) is null)
@@ -82,7 +83,7 @@ public static class EventsApi
         {
             return Problems.Validation(errors);
         }
-        var page = await store.ListDeliveriesAsync(orgId, new DeliveryQuery(null, id, null, p.Since, p.Until, p.Cursor, p.Limit));
+        var page = await reads.ListDeliveriesAsync(orgId, new DeliveryQuery(null, id, null, p.Since, p.Until, p.Cursor, p.Limit));
         return ApiJson.Ok(Paging.Page(page, d => DeliveryResource.From(d)));
     }
 

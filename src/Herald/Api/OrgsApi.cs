@@ -2,6 +2,7 @@ using Herald.Core;
 using Herald.Core.Model;
 using Herald.Core.Validation;
 using Herald.Storage;
+using Herald.Storage.Ports;
 
 namespace Herald.Api;
 
@@ -26,7 +27,7 @@ public static class OrgsApi
 
     public sealed record KeyCreate(string Name, string Role);
 
-    private static async Task<IResult> CreateOrg(HttpContext context, HeraldStore store)
+    private static async Task<IResult> CreateOrg(HttpContext context, ITenancyStore store)
     {
         var (body, problem) = await RequestBody.ReadObjectAsync(context, RequestBody.DefaultLimit);
         if (problem is not null)
@@ -61,7 +62,7 @@ public static class OrgsApi
         }
     }
 
-    private static async Task<IResult> ListOrgs(HttpContext context, HeraldStore store)
+    private static async Task<IResult> ListOrgs(HttpContext context, ITenancyStore store)
     {
         var errors = new ValidationErrors();
         var p = Paging.Read(context.Request, errors);
@@ -72,7 +73,7 @@ public static class OrgsApi
         return ApiJson.Ok(Paging.Page(await store.ListOrgsAsync(p.Cursor, p.Limit), o => OrgResource.From(o)));
     }
 
-    private static async Task<IResult> CreateKey(HttpContext context, HeraldStore store)
+    private static async Task<IResult> CreateKey(HttpContext context, ITenancyStore store)
     {
         var (body, problem) = await RequestBody.ReadObjectAsync(context, RequestBody.DefaultLimit);
         if (problem is not null)
@@ -100,7 +101,7 @@ public static class OrgsApi
         }
     }
 
-    private static async Task<IResult> ListKeys(HttpContext context, HeraldStore store)
+    private static async Task<IResult> ListKeys(HttpContext context, ITenancyStore store)
     {
         var errors = new ValidationErrors();
         var p = Paging.Read(context.Request, errors);
@@ -111,7 +112,7 @@ public static class OrgsApi
         return ApiJson.Ok(Paging.Page(await store.ListKeysAsync(context.Caller().OrgId, p.Cursor, p.Limit), k => KeyResource.From(k)));
     }
 
-    private static async Task<IResult> DeleteKey(HttpContext context, string id, HeraldStore store, KeyAuthenticator authenticator)
+    private static async Task<IResult> DeleteKey(HttpContext context, string id, ITenancyStore store, KeyAuthenticator authenticator)
     {
         var caller = context.Caller();
         // Only the operator may give up the operator key: an admin of the default organization

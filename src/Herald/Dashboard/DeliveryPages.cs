@@ -3,6 +3,7 @@ using Herald.Core.Model;
 using Herald.Core.Validation;
 using Herald.Engine.Delivery;
 using Herald.Storage;
+using Herald.Storage.Ports;
 using static Herald.Dashboard.Html;
 
 namespace Herald.Dashboard;
@@ -22,7 +23,7 @@ internal static class DeliveryPages
     public static async Task<IReadOnlyDictionary<string, string>> EndpointNamesAsync(EndpointCatalog catalog, string orgId) =>
         (await catalog.ForOrgAsync(orgId)).ToDictionary(e => e.Id, e => e.Spec.Name);
 
-    private static async Task<IResult> List(HttpContext context, HeraldStore store, EndpointCatalog catalog)
+    private static async Task<IResult> List(HttpContext context, IMonitoringReads store, EndpointCatalog catalog)
     {
         var user = context.User();
         var q = context.Request.Query;
@@ -84,7 +85,7 @@ internal static class DeliveryPages
             """);
     }
 
-    private static async Task<IResult> Show(HttpContext context, string id, HeraldStore store, EndpointCatalog catalog, string? notice)
+    private static async Task<IResult> Show(HttpContext context, string id, IMonitoringReads store, EndpointCatalog catalog, string? notice)
     {
         var user = context.User();
         if (await store.GetDeliveryAsync(user.Caller.OrgId, id) is not { } d)

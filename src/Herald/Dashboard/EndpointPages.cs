@@ -13,6 +13,7 @@ using Herald.Engine.Delivery;
 using Herald.Engine.Publishing;
 using Herald.Hosting;
 using Herald.Storage;
+using Herald.Storage.Ports;
 using Herald.Core.Templates;
 using QRCoder;
 using static Herald.Dashboard.Html;
@@ -50,7 +51,7 @@ internal static class EndpointPages
     /// <c>next_cursor</c> of <c>GET /v1/endpoints</c>). The page is cut from the endpoints the
     /// engine already holds, so "previous" is as cheap as "next".
     /// </summary>
-    private static async Task<IResult> List(HttpContext context, EndpointCatalog catalog, HeraldStore store, TimeProvider time)
+    private static async Task<IResult> List(HttpContext context, EndpointCatalog catalog, IMonitoringReads store, TimeProvider time)
     {
         var user = context.User();
         var errors = new ValidationErrors();
@@ -130,7 +131,7 @@ internal static class EndpointPages
     private static Markup CircuitBadge(Endpoint e) =>
         e.CircuitOpen ? H($"<span class=\"badge badge-open\">open</span>") : H($"<span class=\"badge badge-closed\">closed</span>");
 
-    private static async Task<IResult> Show(HttpContext context, string id, EndpointCatalog catalog, HeraldStore store, TimeProvider time, string? notice, int? requeued)
+    private static async Task<IResult> Show(HttpContext context, string id, EndpointCatalog catalog, IMonitoringReads store, TimeProvider time, string? notice, int? requeued)
     {
         var user = context.User();
         if (await catalog.FindAsync(user.Caller.OrgId, id) is not { } e)
@@ -235,7 +236,7 @@ internal static class EndpointPages
             """);
     }
 
-    private static async Task<IResult> Recover(HttpContext context, string id, EndpointCatalog catalog, HeraldStore store, DispatchSignal signal, TimeProvider time)
+    private static async Task<IResult> Recover(HttpContext context, string id, EndpointCatalog catalog, IDeliveryQueue store, DispatchSignal signal, TimeProvider time)
     {
         var user = context.User();
         if (await catalog.FindAsync(user.Caller.OrgId, id) is not { } e)
@@ -283,10 +284,10 @@ internal static class EndpointPages
     private static IResult ReadOnly(DashboardUser user) =>
         Layout.Message(user, 403, "Read-only access", $"Your key has the {Roles.Name(user.Caller.Role)} role, which may only read; changes need an admin key.");
 
-    private static Task<IResult> Create(HttpContext context, HeraldStore store, EndpointCatalog catalog, TargetGuard guard, HeraldOptions options, TimeProvider time) =>
+    private static Task<IResult> Create(HttpContext context, IEndpointStore store, EndpointCatalog catalog, TargetGuard guard, HeraldOptions options, TimeProvider time) =>
         Submit(context, null, store, catalog, guard, options, time);
 
-    private static async Task<IResult> Edit(HttpContext context, string id, HeraldStore store, EndpointCatalog catalog, TargetGuard guard, HeraldOptions options, TimeProvider time)
+    private static async Task<IResult> Edit(HttpContext context, string id, IEndpointStore store, EndpointCatalog catalog, TargetGuard guard, HeraldOptions options, TimeProvider time)
     {
         var user = context.User();
         return await catalog.FindAsync(user.Caller.OrgId, id) is { } existing
@@ -295,7 +296,7 @@ internal static class EndpointPages
     }
 
     /// <summary>Saves the posted form, or shows it again with the errors, a template preview or one more header row.</summary>
-    private static async Task<IResult> Submit(HttpContext context, Endpoint? existing, HeraldStore store, EndpointCatalog catalog, TargetGuard guard, HeraldOptions options, TimeProvider time)
+    private static async Task<IResult> Submit(HttpContext context, Endpoint? existing, IEndpointStore store, EndpointCatalog catalog, TargetGuard guard, HeraldOptions options, TimeProvider time)
     {
         var user = context.User();
         var posted = await context.Request.ReadFormAsync(context.RequestAborted);
@@ -375,7 +376,7 @@ internal static class EndpointPages
         return Layout.Page(user, title, body, section: "/endpoints");
     }
 
-    private static async Task<IResult> Rotate(HttpContext context, string id, HeraldStore store, EndpointCatalog catalog, HeraldOptions options, TimeProvider time)
+    private static async Task<IResult> Rotate(HttpContext context, string id, IEndpointStore store, EndpointCatalog catalog, HeraldOptions options, TimeProvider time)
     {
         var user = context.User();
         if (await catalog.FindAsync(user.Caller.OrgId, id) is not { } endpoint)
@@ -413,7 +414,7 @@ internal static class EndpointPages
         return Layout.Page(user, "Test of " + endpoint.Spec.Name, body, section: "/endpoints");
     }
 
-    private static async Task<IResult> SetEnabled(HttpContext context, string id, bool enabled, HeraldStore store)
+    private static async Task<IResult> SetEnabled(HttpContext context, string id, bool enabled, IEndpointStore store)
     {
         var user = context.User();
         var stored = await store.SetEndpointEnabledAsync(user.Caller.OrgId, id, enabled, enabled ? null : "Disabled from the dashboard.");

@@ -1,6 +1,7 @@
 using Herald.Core.Validation;
 using Herald.Engine.Delivery;
 using Herald.Storage;
+using Herald.Storage.Ports;
 using static Herald.Dashboard.Html;
 
 namespace Herald.Dashboard;
@@ -16,7 +17,7 @@ internal static class EventPages
         pages.MapGet("/events/{id}", Show);
     }
 
-    private static async Task<IResult> Search(HttpContext context, HeraldStore store)
+    private static async Task<IResult> Search(HttpContext context, IEventStore store)
     {
         var user = context.User();
         var q = context.Request.Query;
@@ -69,14 +70,14 @@ internal static class EventPages
         return context.Request.Path + QueryString.Create(query).ToString();
     }
 
-    private static async Task<IResult> Show(HttpContext context, string id, HeraldStore store, EndpointCatalog catalog)
+    private static async Task<IResult> Show(HttpContext context, string id, IEventStore store, IMonitoringReads reads, EndpointCatalog catalog)
     {
         var user = context.User();
         if (await store.GetEventAsync(user.Caller.OrgId, id) is not { } e)
         {
             return Layout.NotFound(user, "event");
         }
-        var deliveries = await store.ListDeliveriesAsync(user.Caller.OrgId, new DeliveryQuery(null, e.Id, null, null, null, null, 250));
+        var deliveries = await reads.ListDeliveriesAsync(user.Caller.OrgId, new DeliveryQuery(null, e.Id, null, null, null, null, 250));
         var names = await DeliveryPages.EndpointNamesAsync(catalog, user.Caller.OrgId);
         var triggeredBy = e.TriggeredByJson is null ? "–" : EndpointPages.Pretty(System.Text.Encoding.UTF8.GetBytes(e.TriggeredByJson));
         var body = H($"""

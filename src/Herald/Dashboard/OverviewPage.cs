@@ -1,6 +1,7 @@
 using System.Globalization;
 using Herald.Engine.Delivery;
 using Herald.Storage;
+using Herald.Storage.Ports;
 using static Herald.Dashboard.Html;
 
 namespace Herald.Dashboard;
@@ -27,7 +28,7 @@ internal static class OverviewPage
 
     public static void Map(RouteGroupBuilder pages) => pages.MapGet("/", Show);
 
-    private static async Task<IResult> Show(HttpContext context, HeraldStore store, EndpointCatalog catalog, TimeProvider time, int? hours)
+    private static async Task<IResult> Show(HttpContext context, IMonitoringReads store, EndpointCatalog catalog, TimeProvider time, int? hours)
     {
         var user = context.User();
         var orgId = user.Caller.OrgId;
