@@ -24,9 +24,9 @@ public static class EndpointsApi
         group.MapPut("/{id}", Replace).Require(Role.Admin).Accepts<EndpointDocument>("application/json").Produces<EndpointDocument>();
         group.MapPatch("/{id}", Patch).Require(Role.Admin).Accepts<EndpointDocument>("application/merge-patch+json", "application/json").Produces<EndpointDocument>();
         group.MapDelete("/{id}", Delete).Require(Role.Admin).Produces(204);
-        group.MapPost("/{id}/enable", (HttpContext c, string id, HeraldStore s, EndpointCatalog cat) => SetEnabled(c, id, true, s, cat))
+        group.MapPost("/{id}/enable", (HttpContext c, string id, IEndpointStore s, EndpointCatalog cat) => SetEnabled(c, id, true, s, cat))
             .Require(Role.Admin).Produces<EndpointDocument>();
-        group.MapPost("/{id}/disable", (HttpContext c, string id, HeraldStore s, EndpointCatalog cat) => SetEnabled(c, id, false, s, cat))
+        group.MapPost("/{id}/disable", (HttpContext c, string id, IEndpointStore s, EndpointCatalog cat) => SetEnabled(c, id, false, s, cat))
             .Require(Role.Admin).Produces<EndpointDocument>();
         group.MapPost("/{id}/recover", Recover).Require(Role.Admin).Accepts<RecoverRequest>("application/json").Produces<RecoverAccepted>(202);
         group.MapPost("/{id}/secret/rotate", Rotate).Require(Role.Admin).Produces<EndpointDocument>();

@@ -37,8 +37,8 @@ internal static class EndpointPages
         pages.MapPost("/endpoints/{id}/edit", Edit);
         pages.MapPost("/endpoints/{id}/rotate", Rotate);
         pages.MapPost("/endpoints/{id}/test", Test);
-        pages.MapPost("/endpoints/{id}/enable", (HttpContext c, string id, HeraldStore s) => SetEnabled(c, id, true, s));
-        pages.MapPost("/endpoints/{id}/disable", (HttpContext c, string id, HeraldStore s) => SetEnabled(c, id, false, s));
+        pages.MapPost("/endpoints/{id}/enable", (HttpContext c, string id, IEndpointStore s) => SetEnabled(c, id, true, s));
+        pages.MapPost("/endpoints/{id}/disable", (HttpContext c, string id, IEndpointStore s) => SetEnabled(c, id, false, s));
         pages.MapPost("/endpoints/{id}/recover", Recover);
         pages.MapGet("/endpoints/{id}/applink.svg", ApplinkQr);
     }
