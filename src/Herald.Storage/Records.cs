@@ -97,14 +97,10 @@ public sealed record AttemptOutcome(
     Func<string, NewEvent>? DisabledNotice = null);
 
 /// <summary>
-/// What one request says about its endpoint's health: acknowledged or not, or gone (410, with the
-/// reason to disable it). Counted once per request, so a failed batch is one failure.
+/// What one request says about its endpoint's health, and the settings to judge it by. Counted once
+/// per request, so a failed batch is one failure.
 /// </summary>
-public sealed record EndpointHealth(string OrgId, string EndpointId, bool Acknowledged, string? DisableReason, HealthPolicy Policy)
-{
-    /// <summary>The request's verdict, as the health rules take it.</summary>
-    public RequestVerdict Verdict => new(Acknowledged, DisableReason);
-}
+public sealed record EndpointHealth(string OrgId, string EndpointId, RequestVerdict Verdict, HealthPolicy Policy);
 
 /// <summary>How an attempt changed its endpoint's standing.</summary>
 public enum HealthChange

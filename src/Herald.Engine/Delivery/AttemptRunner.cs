@@ -34,7 +34,6 @@ public sealed class AttemptRunner(
 
     private readonly HealthPolicy healthPolicy = new(CircuitThreshold, options.CircuitProbeInterval, options.AutoDisableAfter);
 
-
     /// <summary>
     /// Runs the attempt and stores its outcome; returns the attempt as logged. <paramref name="onAnswered"/>
     /// is called once the receiver has answered (or the request failed), before the outcome is stored.
@@ -75,7 +74,7 @@ public sealed class AttemptRunner(
 
         var acknowledged = result.Status is >= 200 and < 300;
         var goneReason = decision.Gone ? $"The receiver answered 410 Gone at {Times.Format(now)}." : null;
-        var health = new EndpointHealth(endpoint.OrgId, endpoint.Id, acknowledged, goneReason, healthPolicy);
+        var health = new EndpointHealth(endpoint.OrgId, endpoint.Id, new RequestVerdict(acknowledged, goneReason), healthPolicy);
         // Any failure may be the one that disables the endpoint (410, or failing for the auto-disable
         // period). The store decides in the transaction and, only if it disables the endpoint, builds
         // the notice with the reason decided and stores it in that transaction.

@@ -238,13 +238,13 @@ public abstract class StoreContractTests : IAsyncLifetime
     private static AttemptOutcome Failure(ClaimedDelivery d, DateTimeOffset now, HealthPolicy policy, DateTimeOffset? next = null) =>
         Outcome(d, DeliveryStatus.Pending, now, next ?? now.AddSeconds(1)) with
         {
-            Health = new EndpointHealth(d.OrgId, d.EndpointId, Acknowledged: false, DisableReason: null, policy),
+            Health = new EndpointHealth(d.OrgId, d.EndpointId, RequestVerdict.Failure, policy),
         };
 
     private static AttemptOutcome Success(ClaimedDelivery d, DateTimeOffset now, HealthPolicy policy) =>
         Outcome(d, DeliveryStatus.Succeeded, now) with
         {
-            Health = new EndpointHealth(d.OrgId, d.EndpointId, Acknowledged: true, DisableReason: null, policy),
+            Health = new EndpointHealth(d.OrgId, d.EndpointId, RequestVerdict.Success, policy),
         };
 
     [Fact]
@@ -329,7 +329,7 @@ public abstract class StoreContractTests : IAsyncLifetime
         var built = new List<string>();
         var outcome = Outcome(claimed, DeliveryStatus.Failed, Clock.GetUtcNow()) with
         {
-            Health = new EndpointHealth(org, endpoint.Id, false, "The endpoint answered 410 Gone.", policy),
+            Health = new EndpointHealth(org, endpoint.Id, RequestVerdict.Gone("The endpoint answered 410 Gone."), policy),
             DisabledNotice = reason =>
             {
                 built.Add(reason);
@@ -360,7 +360,7 @@ public abstract class StoreContractTests : IAsyncLifetime
         {
             changes.Add(await Store.CompleteAsync(Outcome(claimed, DeliveryStatus.Pending, Clock.GetUtcNow(), Clock.GetUtcNow().AddMinutes(5)) with
             {
-                Health = new EndpointHealth(org, endpoint.Id, false, null, policy),
+                Health = new EndpointHealth(org, endpoint.Id, RequestVerdict.Failure, policy),
                 DisabledNotice = _ =>
                 {
                     built++;
